@@ -1,0 +1,51 @@
+# Two commands on a fresh Debian/Ubuntu machine:
+#   make run    set everything up and serve the demo on http://127.0.0.1:$(PORT)
+#   make test   set everything up and run the whole test suite
+PORT ?= 8000
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test setup system python-env database migrate messages demo lint format bench clean-db
+
+run: setup demo
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+test: system-test python-env database messages browser-deps
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run >/dev/null || (echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+setup: system python-env database migrate messages
+
+system:
+	bash scripts/system-deps.sh
+
+system-test:
+	bash scripts/system-deps.sh --browser
+
+python-env:
+	bash scripts/python-env.sh
+
+database:
+	bash scripts/database.sh
+
+migrate:
+	$(MANAGE) migrate --noinput
+
+messages:
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools --ignore=node_modules >/dev/null
+
+browser-deps:
+	@if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; fi
+
+demo:
+	$(MANAGE) load_demo
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .

@@ -1,0 +1,80 @@
+from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """A technical service of the city (Propreté, Voirie, ...) that handles signals."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceArea(models.Model):
+    """A territory in which one service handles some (or all) categories.
+
+    An area with no category handles every category. Among areas that cover a
+    point, the highest priority wins, then the smallest area (the most specific
+    one), then the oldest: the same point always goes to the same service.
+    """
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="areas", verbose_name=_("service")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    geom = models.MultiPolygonField(_("geometry"), srid=4326)
+    categories = models.ManyToManyField(
+        "signals.Category",
+        blank=True,
+        related_name="service_areas",
+        verbose_name=_("categories handled"),
+        help_text=_("Leave empty to handle every category."),
+    )
+    priority = models.IntegerField(
+        _("priority"), default=0, help_text=_("Higher wins when several areas cover a point.")
+    )
+    # Cached at save time so that the deterministic tie-break costs nothing per lookup.
+    area_m2 = models.FloatField(_("area (m²)"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["service__name", "name"]
+        verbose_name = _("service area")
+        verbose_name_plural = _("service areas")
+        indexes = [GistIndex(fields=["geom"], name="servicearea_geom_gist")]
+        constraints = [
+            models.CheckConstraint(condition=Q(geom__isvalid=True), name="servicearea_geom_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service.name} — {self.name}"
+
+
+class ServiceAreaPiece(models.Model):
+    """A small piece of a service area (ST_Subdivide), so point lookups stay fast.
+
+    Lookups against a polygon of hundreds of thousands of vertices cost about
+    as much as against a small one once it is cut into pieces of at most
+    `SUBDIVIDE_MAX_VERTICES` vertices (MapIt's technique).
+    """
+
+    area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="pieces")
+    geom = models.PolygonField(srid=4326)
+
+    class Meta:
+        indexes = [GistIndex(fields=["geom"], name="serviceareapiece_geom_gist")]
+
+    def __str__(self) -> str:
+        return f"piece {self.pk} of area {self.area_id}"

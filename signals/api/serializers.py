@@ -1,0 +1,127 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from signals.api.fields import GeoJSONPointField
+from signals.models import Category, Photo, Signal
+
+
+class CategoryRefSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "parent"]
+
+
+class ServiceRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PublicPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Photo
+        fields = ["url", "kind", "width", "height"]
+
+    def get_url(self, photo: Photo) -> str:
+        request = self.context.get("request")
+        url = photo.image.url
+        return request.build_absolute_uri(url) if request else url
+
+
+class SignalCreateInputSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
+    description = serializers.CharField(max_length=5000, trim_whitespace=True)
+    location = GeoJSONPointField()
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+    def validate_category(self, category: Category) -> Category:
+        if category.children.filter(is_active=True).exists():
+            codes = ", ".join(
+                category.children.filter(is_active=True).values_list("code", flat=True)
+            )
+            raise serializers.ValidationError(
+                _("Choose a sub-category of “%(name)s”: %(codes)s.")
+                % {"name": category.name, "codes": codes}
+            )
+        return category
+
+
+class SignalCreatedSerializer(serializers.ModelSerializer):
+    """What the reporter gets back: enough to follow the signal, including their own e-mail."""
+
+    category = CategoryRefSerializer()
+    service = ServiceRefSerializer()
+    location = GeoJSONPointField()
+    routing = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Signal
+        fields = [
+            "reference",
+            "uuid",
+            "status",
+            "status_label",
+            "category",
+            "description",
+            "location",
+            "address",
+            "service",
+            "routing",
+            "created_at",
+        ]
+
+    def get_routing(self, signal: Signal) -> dict:
+        return {"method": signal.routing_method, "distance_m": signal.routing_distance_m}
+
+
+class SignalPublicSerializer(GeoFeatureModelSerializer):
+    """A signal as a GeoJSON Feature. No reporter contact, no internal note: ever."""
+
+    category = CategoryRefSerializer()
+    service = ServiceRefSerializer(allow_null=True)
+    status_label = serializers.CharField(source="get_status_display")
+    photos = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signal
+        geo_field = "location"
+        id_field = "reference"
+        fields = [
+            "reference",
+            "category",
+            "description",
+            "address",
+            "status",
+            "status_label",
+            "service",
+            "created_at",
+            "updated_at",
+            "photos",
+        ]
+
+    def get_photos(self, signal: Signal) -> list[dict]:
+        public = [photo for photo in signal.photos.all() if photo.is_public]
+        return PublicPhotoSerializer(public, many=True, context=self.context).data
+
+
+class CategoryTreeSerializer(serializers.ModelSerializer):
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "icon", "description", "children"]
+
+    def get_children(self, category: Category) -> list[dict]:
+        children = [child for child in category.children.all() if child.is_active]
+        return [
+            {"code": c.code, "name": c.name, "icon": c.icon, "description": c.description}
+            for c in sorted(children, key=lambda c: (c.position, c.name))
+        ]

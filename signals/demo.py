@@ -1,0 +1,174 @@
+"""The demo city: categories, services, sectors and a few hundred signals.
+
+Loading is idempotent: categories and services are updated in place, areas
+and signals are created only the first time, so `make run` can be run again
+without losing anything.
+"""
+
+import json
+import random
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.db import transaction
+from django.utils import timezone
+
+from geo.models import ServiceArea
+from geo.services import service_area_create, service_get_or_create
+from signals.models import Category, Signal
+from signals.services import signal_create
+from workflow.services import signal_transition
+from workflow.states import State
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+
+DESCRIPTIONS = {
+    "proprete": [
+        "Sacs poubelles déposés au pied de l'arbre depuis plusieurs jours.",
+        "La corbeille déborde, les déchets s'envolent sur le trottoir.",
+        "Trottoir très sale devant l'entrée de l'école.",
+    ],
+    "voirie": [
+        "Nid de poule profond sur la chaussée, dangereux pour les vélos.",
+        "Dalles du trottoir soulevées, risque de chute.",
+        "Le marquage du passage piéton a presque disparu.",
+    ],
+    "eclairage": [
+        "Le lampadaire ne s'allume plus depuis une semaine, la rue est très sombre.",
+        "Lampadaire penché après un choc.",
+        "La porte de l'armoire électrique est ouverte.",
+    ],
+    "graffitis": [
+        "Grand tag sur la façade fraîchement repeinte.",
+        "Affiches collées sur toute la palissade.",
+        "Autocollants sur le panneau de signalisation.",
+    ],
+    "vegetation": [
+        "Une grosse branche menace de tomber sur le trottoir.",
+        "Les haies débordent et gênent le passage des poussettes.",
+        "Nombreux rats aperçus près du square le soir.",
+    ],
+    "mobilier": [
+        "Banc cassé, une latte manquante.",
+        "Potelet arraché au coin de la rue.",
+        "Vitre de l'abribus brisée.",
+    ],
+    "objets": [
+        "Matelas et canapé abandonnés sur le trottoir.",
+        "Vélo sans roues attaché depuis des mois.",
+        "Trottinette abandonnée en travers du passage.",
+    ],
+}
+
+# (final state, share of demo signals, path of states from new)
+STATUS_PATHS = [
+    ([], 0.25),
+    ([State.ACCEPTED], 0.2),
+    ([State.ACCEPTED, State.SCHEDULED], 0.1),
+    ([State.ACCEPTED, State.IN_PROGRESS], 0.1),
+    ([State.ACCEPTED, State.ON_HOLD], 0.05),
+    ([State.ACCEPTED, State.RESOLVED], 0.22),
+    ([State.REJECTED], 0.05),
+    ([State.ACCEPTED, State.DUPLICATE], 0.03),
+]
+
+MESSAGES = {
+    State.ACCEPTED: "Votre signalement a été pris en compte par le service.",
+    State.SCHEDULED: "Une intervention est programmée.",
+    State.IN_PROGRESS: "Une équipe est en cours d'intervention.",
+    State.ON_HOLD: "Le lieu est placé sous surveillance.",
+    State.RESOLVED: "L'intervention a été réalisée. Merci pour votre signalement.",
+    State.REJECTED: "Ce lieu relève du domaine privé : nous ne pouvons pas intervenir.",
+    State.DUPLICATE: "Ce problème a déjà été signalé.",
+}
+
+
+def load_categories() -> int:
+    tree = json.loads((FIXTURES / "categories.json").read_text(encoding="utf-8"))
+    count = 0
+    for position, node in enumerate(tree):
+        parent, _ = Category.objects.update_or_create(
+            code=node["code"],
+            defaults={
+                "name": node["name"],
+                "icon": node.get("icon", ""),
+                "position": position,
+                "parent": None,
+                "service_level_days": node.get("service_level_days", 7),
+            },
+        )
+        count += 1
+        for child_position, child in enumerate(node["children"]):
+            Category.objects.update_or_create(
+                code=child["code"],
+                defaults={
+                    "name": child["name"],
+                    "icon": child.get("icon", node.get("icon", "")),
+                    "position": child_position,
+                    "parent": parent,
+                    "service_level_days": child.get(
+                        "service_level_days", node.get("service_level_days", 7)
+                    ),
+                },
+            )
+            count += 1
+    return count
+
+
+def load_territory() -> int:
+    collection = json.loads((FIXTURES / "territory.geojson").read_text(encoding="utf-8"))
+    created = 0
+    for feature in collection["features"]:
+        props = feature["properties"]
+        service, _ = service_get_or_create(
+            slug=props["service"], name=props["service_name"], email=props["service_email"]
+        )
+        if ServiceArea.objects.filter(service=service, name=props["sector"]).exists():
+            continue
+        codes = [c for c in props["categories"].split(",") if c]
+        service_area_create(
+            service=service,
+            name=props["sector"],
+            geom=GEOSGeometry(json.dumps(feature["geometry"]), srid=4326),
+            categories=Category.objects.filter(code__in=codes),
+        )
+        created += 1
+    return created
+
+
+def _random_point_in(outline: GEOSGeometry, rng: random.Random) -> Point:
+    xmin, ymin, xmax, ymax = outline.extent
+    while True:
+        point = Point(rng.uniform(xmin, xmax), rng.uniform(ymin, ymax), srid=4326)
+        if outline.covers(point):
+            return point
+
+
+def load_signals(count: int = 300, seed: int = 2026) -> int:
+    if Signal.objects.filter(source=Signal.Source.DEMO).exists():
+        return 0
+    rng = random.Random(seed)
+    outline = ServiceArea.objects.get(name="Éclairage public Paris").geom
+    leaves = list(Category.objects.filter(parent__isnull=False).select_related("parent"))
+    paths, weights = zip(*STATUS_PATHS, strict=True)
+    now = timezone.now()
+    created = 0
+    for _ in range(count):
+        category = rng.choice(leaves)
+        reported = now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
+        with transaction.atomic():
+            signal = signal_create(
+                category=category,
+                description=rng.choice(DESCRIPTIONS[category.parent.code]),
+                location=_random_point_in(outline, rng),
+                source=Signal.Source.DEMO,
+                created_at=reported,
+            )
+            at = reported
+            for state in rng.choices(paths, weights=weights)[0]:
+                at = min(now, at + timedelta(hours=rng.uniform(2, 24 * 10)))
+                signal = signal_transition(signal=signal, to=state, message=MESSAGES[state], at=at)
+        created += 1
+    return created

@@ -1,0 +1,175 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from signals.querysets import SignalQuerySet
+from workflow.states import State
+
+
+class Category(models.Model):
+    """A two-level tree: types ("Propreté") and their sub-types ("Déchets").
+
+    Residents report under a sub-type; `code` is stable and is what the API,
+    Open311 (`service_code`) and imports use.
+    """
+
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent category"),
+    )
+    icon = models.CharField(_("icon"), max_length=80, blank=True)
+    description = models.TextField(_("help text"), blank=True)
+    # Days the services commit to; past it a signal shows as overdue.
+    service_level_days = models.PositiveIntegerField(_("service level (days)"), default=7)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")), name="category_not_own_parent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.parent_id is not None
+
+
+class Signal(models.Model):
+    """A report of a problem in the public space."""
+
+    class Source(models.TextChoices):
+        WEB = "web", _("Web form")
+        API = "api", _("API")
+        OPEN311 = "open311", _("Open311")
+        IMPORT = "import", _("Import")
+        DEMO = "demo", _("Demo data")
+
+    class RoutingMethod(models.TextChoices):
+        COVERS = "covers", _("Inside a service area")
+        NEAREST = "nearest", _("Nearest service area")
+        MANUAL = "manual", _("Transferred by staff")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="signals", verbose_name=_("category")
+    )
+    description = models.TextField(_("description"))
+    location = models.PointField(_("location"), srid=4326)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+
+    # Personal data: never in any public output.
+    reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+
+    service = models.ForeignKey(
+        "geo.Service",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="signals",
+        verbose_name=_("service in charge"),
+    )
+    routing_method = models.CharField(
+        _("routing"), max_length=10, choices=RoutingMethod.choices, blank=True
+    )
+    routing_distance_m = models.FloatField(_("distance to the area (m)"), null=True, blank=True)
+
+    status = models.CharField(_("status"), max_length=20, choices=State.choices, default=State.NEW)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.WEB
+    )
+    created_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Bumped by every write: an update made from a stale copy is a conflict, not a silent loss.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SignalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="signal_status_created"),
+            models.Index(fields=["service", "status", "created_at"], name="signal_queue"),
+            models.Index(fields=["category", "created_at"], name="signal_category_created"),
+            models.Index(fields=["updated_at"], name="signal_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_closed(self) -> bool:
+        from workflow.states import CLOSED
+
+        return self.status in CLOSED
+
+
+def photo_upload_to(instance: "Photo", filename: str) -> str:
+    # Random names: a photo's URL says nothing about the signal or the resident.
+    token = uuid.uuid4().hex
+    suffix = PurePosixPath(filename).suffix.lower() or ".jpg"
+    return f"photos/{token[:2]}/{token}{suffix}"
+
+
+class Photo(models.Model):
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Reported")
+        AFTER = "after", _("After the work")
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(
+        _("image"), upload_to=photo_upload_to, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BEFORE)
+    is_public = models.BooleanField(_("public"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Follower(models.Model):
+    """A resident who asked to be kept informed about a signal ("moi aussi")."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="followers")
+    email = models.EmailField(_("e-mail"))
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "email"], name="follower_once_per_signal")
+        ]
+
+    def __str__(self) -> str:
+        return f"follower of {self.signal_id}"

@@ -1,0 +1,13 @@
+import pytest
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    # Uploaded photos of one test never leak into another, nor into var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()

@@ -1,0 +1,73 @@
+import pytest
+
+from tests.factories import WEST, ServiceFactory, make_area, make_signal
+from workflow.services import StaleSignal, TransitionNotAllowed, signal_transition
+from workflow.states import ALLOWED, CLOSED, State
+
+pytestmark = pytest.mark.django_db
+
+# The shortest way from `new` to each state, to put a signal there before testing its edges.
+PATH_TO = {
+    State.NEW: [],
+    State.ACCEPTED: [State.ACCEPTED],
+    State.SCHEDULED: [State.ACCEPTED, State.SCHEDULED],
+    State.IN_PROGRESS: [State.ACCEPTED, State.IN_PROGRESS],
+    State.ON_HOLD: [State.ACCEPTED, State.ON_HOLD],
+    State.RESOLVED: [State.ACCEPTED, State.RESOLVED],
+    State.REJECTED: [State.REJECTED],
+    State.DUPLICATE: [State.DUPLICATE],
+}
+
+EDGES = [(source, target) for source, targets in ALLOWED.items() for target in sorted(targets)]
+FORBIDDEN_FROM_CLOSED = [
+    (source, target)
+    for source in sorted(CLOSED)
+    for target in State
+    if target not in ALLOWED[source]
+]
+
+
+@pytest.fixture
+def signal_in():
+    make_area(ServiceFactory(), WEST)
+
+    def build(state):
+        signal = make_signal()
+        for step in PATH_TO[state]:
+            signal = signal_transition(signal=signal, to=step)
+        return signal
+
+    return build
+
+
+@pytest.mark.parametrize(("source", "target"), EDGES, ids=[f"{s}->{t}" for s, t in EDGES])
+def test_can_go(signal_in, source, target):
+    signal = signal_in(source)
+    signal = signal_transition(signal=signal, to=target, message="ok")
+    assert signal.status == target
+    last = signal.history.last()
+    assert (last.from_state, last.to_state, last.message) == (source, target, "ok")
+    assert (signal.closed_at is not None) == (target in CLOSED)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), FORBIDDEN_FROM_CLOSED, ids=[f"{s}->{t}" for s, t in FORBIDDEN_FROM_CLOSED]
+)
+def test_cannot_go_from_a_closed_state(signal_in, source, target):
+    signal = signal_in(source)
+    rows = signal.history.count()
+    with pytest.raises(TransitionNotAllowed) as error:
+        signal_transition(signal=signal, to=target)
+    assert "accepted" in str(error.value)  # the message names what is allowed
+    signal.refresh_from_db()
+    assert signal.status == source
+    assert signal.history.count() == rows
+
+
+def test_a_stale_version_is_a_conflict_and_changes_nothing(signal_in):
+    signal = signal_in(State.NEW)
+    signal_transition(signal=signal, to=State.ACCEPTED, expected_version=signal.version)
+    with pytest.raises(StaleSignal):
+        signal_transition(signal=signal, to=State.REJECTED, expected_version=signal.version)
+    signal.refresh_from_db()
+    assert signal.status == State.ACCEPTED
