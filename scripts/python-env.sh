@@ -5,7 +5,15 @@ source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 UV_VERSION=0.13.8
-PYTHON=${PYTHON:-$(command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)}
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Python 3.11 or newer is needed ($PYTHON is $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11." >&2
+    exit 1
+fi
+if ! "$PYTHON" -m venv --help >/dev/null 2>&1; then
+    apt_install python3-venv
+fi
+PYTHON=$("$PYTHON" -c 'import sys; print(sys.executable)')
 if [ ! -x .tools/bin/uv ] || ! .tools/bin/uv --version | grep -q "$UV_VERSION"; then
     say "Installing uv $UV_VERSION in .tools"
     rm -rf .tools
