@@ -2,6 +2,8 @@
 #   make run    set everything up and serve the demo on http://127.0.0.1:$(PORT)
 #   make test   set everything up and run the whole test suite
 PORT ?= 8000
+# Two workers: the suite is database-bound and the reference machine has two cores.
+PYTEST_ARGS ?= -n 2
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
