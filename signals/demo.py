@@ -24,42 +24,45 @@ from workflow.states import State
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
+# What residents typically write, per sub-category, so the demo reads true.
 DESCRIPTIONS = {
-    "proprete": [
+    "proprete-depot-sauvage": [
         "Sacs poubelles déposés au pied de l'arbre depuis plusieurs jours.",
+        "Gravats et cartons abandonnés devant le porche.",
+    ],
+    "proprete-corbeille-pleine": [
         "La corbeille déborde, les déchets s'envolent sur le trottoir.",
-        "Trottoir très sale devant l'entrée de l'école.",
+        "Corbeille pleine à côté de l'arrêt de bus.",
     ],
-    "voirie": [
+    "proprete-dejections": ["Trottoir couvert de déjections devant l'entrée de l'école."],
+    "proprete-salissure": ["Grande tache d'huile sur le trottoir, ça glisse."],
+    "voirie-nid-de-poule": [
         "Nid de poule profond sur la chaussée, dangereux pour les vélos.",
-        "Dalles du trottoir soulevées, risque de chute.",
-        "Le marquage du passage piéton a presque disparu.",
+        "Trou dans la chaussée au niveau du passage piéton.",
     ],
-    "eclairage": [
+    "voirie-trottoir-degrade": ["Dalles du trottoir soulevées, risque de chute."],
+    "voirie-signalisation": ["Panneau stop tordu, il n'est plus visible."],
+    "voirie-marquage": ["Le marquage du passage piéton a presque disparu."],
+    "eclairage-lampadaire-eteint": [
         "Le lampadaire ne s'allume plus depuis une semaine, la rue est très sombre.",
-        "Lampadaire penché après un choc.",
-        "La porte de l'armoire électrique est ouverte.",
+        "Trois lampadaires éteints d'affilée dans la rue.",
     ],
-    "graffitis": [
-        "Grand tag sur la façade fraîchement repeinte.",
-        "Affiches collées sur toute la palissade.",
-        "Autocollants sur le panneau de signalisation.",
+    "eclairage-lampadaire-endommage": ["Lampadaire penché après un choc."],
+    "eclairage-armoire-ouverte": [
+        "La porte de l'armoire électrique est ouverte, des câbles dépassent."
     ],
-    "vegetation": [
-        "Une grosse branche menace de tomber sur le trottoir.",
-        "Les haies débordent et gênent le passage des poussettes.",
-        "Nombreux rats aperçus près du square le soir.",
-    ],
-    "mobilier": [
-        "Banc cassé, une latte manquante.",
-        "Potelet arraché au coin de la rue.",
-        "Vitre de l'abribus brisée.",
-    ],
-    "objets": [
-        "Matelas et canapé abandonnés sur le trottoir.",
-        "Vélo sans roues attaché depuis des mois.",
-        "Trottinette abandonnée en travers du passage.",
-    ],
+    "graffitis-tag": ["Grand tag sur la façade fraîchement repeinte."],
+    "graffitis-affichage-sauvage": ["Affiches collées sur toute la palissade."],
+    "graffitis-autocollants": ["Autocollants sur le panneau de signalisation."],
+    "vegetation-arbre-dangereux": ["Une grosse branche menace de tomber sur le trottoir."],
+    "vegetation-envahissante": ["Les haies débordent et gênent le passage des poussettes."],
+    "vegetation-nuisibles": ["Nombreux rats aperçus près du square le soir."],
+    "mobilier-banc": ["Banc cassé, une latte manquante."],
+    "mobilier-potelet-barriere": ["Potelet arraché au coin de la rue."],
+    "mobilier-abri": ["Vitre de l'abribus brisée, des éclats sur le trottoir."],
+    "objets-encombrants": ["Matelas et canapé abandonnés sur le trottoir."],
+    "objets-velo": ["Vélo sans roues attaché à la grille depuis des mois."],
+    "objets-trottinette": ["Trottinette abandonnée en travers du passage."],
 }
 
 # (final state, share of demo signals, path of states from new)
@@ -161,7 +164,7 @@ def load_signals(count: int = 300, seed: int = 2026) -> int:
         with transaction.atomic():
             signal = signal_create(
                 category=category,
-                description=rng.choice(DESCRIPTIONS[category.parent.code]),
+                description=rng.choice(DESCRIPTIONS.get(category.code, [category.name])),
                 location=_random_point_in(outline, rng),
                 source=Signal.Source.DEMO,
                 created_at=reported,

@@ -1,5 +1,7 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ParseError
 from rest_framework_gis.filters import InBBoxFilter
 
 from signals.models import Signal
@@ -10,6 +12,16 @@ class BBoxFilter(InBBoxFilter):
     """`?bbox=minlon,minlat,maxlon,maxlat`, the name every map client uses."""
 
     bbox_param = "bbox"
+
+    def get_filter_bbox(self, request):
+        try:
+            return super().get_filter_bbox(request)
+        except ParseError:
+            raise ParseError(
+                _(
+                    "bbox must be four numbers: min longitude, min latitude, max longitude, max latitude."
+                )
+            ) from None
 
 
 class SignalFilter(django_filters.FilterSet):

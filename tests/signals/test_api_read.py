@@ -131,3 +131,9 @@ def test_services_list_their_areas_as_geojson(api_client, city):
     assert est["areas"]["type"] == "FeatureCollection"
     assert est["areas"]["features"][0]["geometry"]["type"] == "MultiPolygon"
     assert "email" not in est
+
+
+def test_a_malformed_bbox_says_what_a_bbox_is(api_client, city):
+    response = api_client.get(URL, {"bbox": "2.35,48.85"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "four numbers" in response.json()["detail"]
