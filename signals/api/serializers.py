@@ -4,6 +4,9 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from signals.api.fields import GeoJSONPointField
 from signals.models import Category, Photo, Signal
+from signals.photos import CleanPhoto, InvalidPhoto, photo_clean
+
+MAX_PHOTOS = 3
 
 
 class CategoryRefSerializer(serializers.ModelSerializer):
@@ -40,6 +43,27 @@ class SignalCreateInputSerializer(serializers.Serializer):
     location = GeoJSONPointField()
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     address = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    # Multipart only: the repeated field `photos`, each file cleaned before anything is stored.
+    photos = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=MAX_PHOTOS,
+        error_messages={"max_length": _("At most {max_length} photos.")},
+    )
+
+    def validate_photos(self, files) -> list[CleanPhoto]:
+        cleaned, errors = [], []
+        for position, upload in enumerate(files, start=1):
+            try:
+                cleaned.append(photo_clean(data=upload.read(), name=f"photo-{position}"))
+            except InvalidPhoto as error:
+                errors.append(
+                    _("Photo %(position)d (%(name)s): %(error)s")
+                    % {"position": position, "name": upload.name[:80], "error": error}
+                )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return cleaned
 
     def validate_category(self, category: Category) -> Category:
         if category.children.filter(is_active=True).exists():
@@ -61,6 +85,7 @@ class SignalCreatedSerializer(serializers.ModelSerializer):
     location = GeoJSONPointField()
     routing = serializers.SerializerMethodField()
     status_label = serializers.CharField(source="get_status_display")
+    photos = serializers.SerializerMethodField()
 
     class Meta:
         model = Signal
@@ -75,11 +100,16 @@ class SignalCreatedSerializer(serializers.ModelSerializer):
             "address",
             "service",
             "routing",
+            "photos",
             "created_at",
         ]
 
     def get_routing(self, signal: Signal) -> dict:
         return {"method": signal.routing_method, "distance_m": signal.routing_distance_m}
+
+    def get_photos(self, signal: Signal) -> list[dict]:
+        public = [photo for photo in signal.photos.all() if photo.is_public]
+        return PublicPhotoSerializer(public, many=True, context=self.context).data
 
 
 class SignalPublicSerializer(GeoFeatureModelSerializer):
