@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from signals.media import photo_file
+
 urlpatterns = [
+    path("media/photos/<str:shard>/<str:name>", photo_file, name="photo-file"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("signals.urls")),
@@ -14,5 +17,5 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    # Uploaded photos; in production the front web server serves MEDIA_ROOT.
+    # Any other uploaded file; photos are served by `signals.media` in every mode.
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
