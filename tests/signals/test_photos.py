@@ -54,7 +54,9 @@ def png_bomb(side=20_000) -> bytes:
     idat = b"".join(chunks) + compressor.flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit greyscale
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
@@ -86,9 +88,9 @@ def test_the_exif_orientation_is_applied_then_dropped():
     out = reopen(photo)
     assert (photo.width, photo.height) == out.size == (100, 300)
     # The blue third, on the right when stored, is at the bottom once turned clockwise.
-    red, green, blue = out.getpixel((50, 290))
+    red, _green, blue = out.getpixel((50, 290))
     assert blue > 200 and red < 60
-    red, green, blue = out.getpixel((50, 10))
+    red, _green, blue = out.getpixel((50, 10))
     assert red > 200 and blue < 60
 
 
@@ -110,7 +112,7 @@ def test_an_iphone_heic_is_accepted_and_converted_to_jpeg():
     photo = photo_clean(data=heic)
     out = reopen(photo)
     assert out.format == "JPEG" and out.size == (320, 240)
-    red, green, blue = out.getpixel((160, 120))
+    red, green, _blue = out.getpixel((160, 120))
     assert green > 150 and red < 60
 
 
