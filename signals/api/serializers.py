@@ -4,7 +4,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from signals.api.fields import GeoJSONPointField
 from signals.models import Category, Photo, Signal
-from signals.photos import CleanPhoto, InvalidPhoto, photo_clean
+from signals.photos import CleanPhoto, InvalidPhoto, photo_clean, photo_read
 
 MAX_PHOTOS = 3
 
@@ -55,7 +55,9 @@ class SignalCreateInputSerializer(serializers.Serializer):
         cleaned, errors = [], []
         for position, upload in enumerate(files, start=1):
             try:
-                cleaned.append(photo_clean(data=upload.read(), name=f"photo-{position}"))
+                cleaned.append(
+                    photo_clean(data=photo_read(upload=upload), name=f"photo-{position}")
+                )
             except InvalidPhoto as error:
                 errors.append(
                     _("Photo %(position)d (%(name)s): %(error)s")
