@@ -1,3 +1,13 @@
+from django.urls import include, path
+
+from opendata import views
+from opendata.open311 import urls as open311_urls
+
 app_name = "opendata"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("opendata/signalements.geojson", views.signals_geojson, name="export-geojson"),
+    path("opendata/signalements.csv", views.signals_csv, name="export-csv"),
+    path("opendata/dans-ma-rue.csv", views.signals_dansmarue_csv, name="export-dansmarue"),
+    path("open311/v2/", include((open311_urls.urlpatterns, "open311"))),
+]
