@@ -18,13 +18,14 @@ import json
 import time
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from geo.services import SUBDIVIDE_MAX_VERTICES, service_areas_index
 from signals.demo import DESCRIPTIONS, load_categories
 
 # Bumped whenever the generated data changes shape: the cached city is rebuilt.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 # The city: an ellipse about the size of Paris inside its ring road.
 CENTER = (2.3488, 48.8566)
@@ -73,9 +74,10 @@ def current_key() -> str | None:
 
 def ensure_city(spec: CitySpec, log=print) -> dict:
     """Build the city unless the database already holds this exact one."""
-    if current_key() == spec.key() and _scalar(
-        "SELECT count(*) FROM signals_signal WHERE source = 'import'"
-    ) == spec.signals:
+    if (
+        current_key() == spec.key()
+        and _scalar("SELECT count(*) FROM signals_signal WHERE source = 'import'") == spec.signals
+    ):
         log("city: cached")
         return {"cached": True, **timings_recorded()}
     return build_city(spec, log=log)
@@ -173,7 +175,10 @@ def _ellipse(points: int = 720) -> str:
 
 def _areas(spec: CitySpec) -> None:
     _sql("SELECT setseed(%s)", [spec.seed])
-    types = _scalar("SELECT count(*) FROM signals_category WHERE parent_id IS NULL AND code <> %s", [HUGE_CATEGORY])
+    types = _scalar(
+        "SELECT count(*) FROM signals_category WHERE parent_id IS NULL AND code <> %s",
+        [HUGE_CATEGORY],
+    )
     per_type = max(1, (spec.areas - spec.huge_areas) // types)
     remainder = spec.areas - spec.huge_areas - per_type * types
     # Voronoi cells of random seeds, clipped to the city, then densified so a
@@ -240,8 +245,10 @@ def _areas(spec: CitySpec) -> None:
                 cx + 0.045 * r * cos(t), cy + 0.017 * r * sin(t)) ORDER BY k)) AS line
             FROM shapes,
                  LATERAL (SELECT k, 2 * pi() * k / %(n)s AS t FROM generate_series(0, %(n)s - 1) k) s,
+                 -- Smooth at every scale, like a digitised boundary (per-vertex noise
+                 -- would make ST_Subdivide cut it into 100,000 slivers).
                  LATERAL (SELECT 1 + 0.05 * sin(37 * t) + 0.02 * sin(411 * t)
-                                 + 0.004 * sin(k * 2.399963) AS r) rr
+                                 + 0.003 * sin(2903 * t) + 0.001 * sin(17011 * t) AS r) rr
             GROUP BY q
         ),
         rings AS (SELECT q, ST_MakePolygon(ST_AddPoint(line, ST_StartPoint(line))) AS geom FROM lines),
@@ -289,7 +296,9 @@ def _cumulative(column: int) -> list[tuple[str, float]]:
 
 
 def _status_case(draw: str, column: int) -> str:
-    cases = " ".join(f"WHEN {draw} < {bound:.4f} THEN '{name}'" for name, bound in _cumulative(column)[:-1])
+    cases = " ".join(
+        f"WHEN {draw} < {bound:.4f} THEN '{name}'" for name, bound in _cumulative(column)[:-1]
+    )
     return f"CASE {cases} ELSE '{STATUSES[-1][0]}' END"
 
 
@@ -337,7 +346,8 @@ def _signals(spec: CitySpec) -> None:
             SELECT g,
                    now() - make_interval(secs => random() * %(years)s * 365.25 * 86400) AS created_at,
                    random() AS status_draw, random() AS leaf_draw, random() AS r, 2 * pi() * random() AS a,
-                   random() AS delay_draw, random() AS text_draw, random() AS email_draw
+                   random() AS delay_draw, random() AS text_draw, random() AS email_draw,
+                   nextval('signals_reference_seq') AS number
             FROM generate_series(1, %(signals)s) AS g
         ),
         shaped AS (
@@ -354,8 +364,9 @@ def _signals(spec: CitySpec) -> None:
             service_id, routing_method, routing_distance_m, status, source,
             created_at, updated_at, closed_at, version)
         SELECT gen_random_uuid(),
-               'DMR-' || extract(year FROM created_at)::int || '-'
-                   || lpad(nextval('signals_reference_seq')::text, 6, '0'),
+               -- As signals.references: at least six digits, never truncated.
+               %(prefix)s || '-' || extract(year FROM created_at)::int || '-'
+                   || lpad(number::text, greatest(6, length(number::text)), '0'),
                ids[leaf],
                (%(descriptions)s::text[])[1 + floor(text_draw * %(ndesc)s)::int],
                ST_SetSRID(ST_MakePoint({cx} + {ax} * sqrt(r) * cos(a), {cy} + {ay} * sqrt(r) * sin(a)), 4326),
@@ -372,6 +383,7 @@ def _signals(spec: CitySpec) -> None:
         """,
         {
             "huge": HUGE_CATEGORY,
+            "prefix": settings.SIGNAL_REFERENCE_PREFIX,
             "years": spec.years,
             "signals": spec.signals,
             "descriptions": descriptions,
@@ -414,7 +426,17 @@ def city_summary() -> dict:
             """
         )
         row = cursor.fetchone()
-    keys = ["areas", "pieces", "max_vertices", "huge_areas", "signals", "history_rows", "closed", "period", "db_size"]
+    keys = [
+        "areas",
+        "pieces",
+        "max_vertices",
+        "huge_areas",
+        "signals",
+        "history_rows",
+        "closed",
+        "period",
+        "db_size",
+    ]
     return dict(zip(keys, row, strict=True)) | {"subdivide_max_vertices": SUBDIVIDE_MAX_VERTICES}
 
 

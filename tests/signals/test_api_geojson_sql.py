@@ -43,9 +43,7 @@ def signals():
     winter = make_signal(category, created_at=datetime(2025, 1, 2, 23, 30, tzinfo=UTC))
     signal_transition(signal=winter, to="accepted", note="interne")
     Photo.objects.create(signal=odd, image=_png(4, 3, "a.png"))
-    Photo.objects.create(
-        signal=odd, image=_png(8, 6, "b.png"), kind="after"
-    )
+    Photo.objects.create(signal=odd, image=_png(8, 6, "b.png"), kind="after")
     Photo.objects.create(signal=odd, image=_png(2, 2, "c.png"), is_public=False)
     orphan = make_signal(category, created_at=datetime(2024, 3, 1, tzinfo=UTC))
     Signal.objects.filter(pk=orphan.pk).update(service=None)
