@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
+    "axes",
     "geo",
     "signals",
     "workflow",
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,7 +153,30 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # X-Forwarded-For is believed only for our own proxies (see config/client_ip.py).
+    "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
+
+# --- Abuse and sessions ------------------------------------------------------
+# Reverse proxies we run in front of the app; 0 means the connection's address is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Anonymous reports per client IP, in DRF's syntax ("60/hour", "5/minute"); "none" disables.
+SIGNAL_CREATE_RATE = env_str("SIGNAL_CREATE_RATE", "60/hour")
+AUTHENTICATION_BACKENDS = [
+    "config.auth_backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username from one address: locked out for 30 minutes (429).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("LOGIN_LOCKOUT_MINUTES", 30.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_VERBOSE = False
+# Only staff have sessions (residents report anonymously): they end after a working day,
+# and when the browser closes.
+SESSION_COOKIE_AGE = env_int("STAFF_SESSION_SECONDS", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # --- Dans ma rue ------------------------------------------------------------
 # Beyond this distance from every service area, a point is outside the territory served.

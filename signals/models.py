@@ -100,6 +100,11 @@ class Signal(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Bumped by every write: an update made from a stale copy is a conflict, not a silent loss.
     version = models.PositiveIntegerField(default=1)
+    # The client's `Idempotency-Key` on creation: a retried report finds its signal instead of
+    # making a second one. Unique, so that even two concurrent retries store one signal.
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True, editable=False)
+    # A hash of what was reported with that key: the same key with another report is a conflict.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = SignalQuerySet.as_manager()
 
@@ -112,6 +117,13 @@ class Signal(models.Model):
             models.Index(fields=["service", "status", "created_at"], name="signal_queue"),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
             models.Index(fields=["updated_at"], name="signal_updated"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="signal_idempotency_key_unique",
+            )
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,12 @@
 """Writes on signals."""
 
+import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from geo.routing import Route, service_for_point
@@ -26,6 +28,8 @@ def signal_create(
     photos: Sequence[CleanPhoto] = (),
     created_at: datetime | None = None,
     route: Route | None = None,
+    idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
 ) -> Signal:
     """Route and store a new signal with its first history row.
 
@@ -49,8 +53,74 @@ def signal_create(
             source=source,
             created_at=now,
             updated_at=now,
+            idempotency_key=idempotency_key,
+            idempotency_fingerprint=idempotency_fingerprint,
         )
         StatusChange.objects.create(signal=signal, from_state="", to_state=State.NEW)
         for photo in photos:
             Photo.objects.create(signal=signal, image=photo.content, kind=Photo.Kind.BEFORE)
     return signal
+
+
+class IdempotencyConflict(Exception):
+    """The `Idempotency-Key` was already used for a different report."""
+
+
+IDEMPOTENCY_CONSTRAINT = "signal_idempotency_key_unique"
+
+
+def signal_create_idempotent(
+    *, idempotency_key: str, category: Category, description: str, location: Point, **fields
+) -> tuple[Signal, bool]:
+    """Create a signal once per key: `(signal, True)` the first time, `(signal, False)` after.
+
+    Two concurrent requests with one key both get past the look-up; the unique
+    constraint then makes the second INSERT wait for the first transaction and
+    fail, and that request returns the first one's signal. Raises
+    `IdempotencyConflict` when the key comes back with a different report.
+    """
+    fingerprint = _report_fingerprint(
+        category=category,
+        description=description,
+        location=location,
+        email=fields.get("email", ""),
+        address=fields.get("address", ""),
+    )
+    existing = Signal.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        try:
+            signal = signal_create(
+                category=category,
+                description=description,
+                location=location,
+                idempotency_key=idempotency_key,
+                idempotency_fingerprint=fingerprint,
+                **fields,
+            )
+        except IntegrityError as error:
+            if _violated_constraint(error) != IDEMPOTENCY_CONSTRAINT:
+                raise
+            existing = Signal.objects.get(idempotency_key=idempotency_key)
+        else:
+            return signal, True
+    if existing.idempotency_fingerprint != fingerprint:
+        raise IdempotencyConflict
+    return existing, False
+
+
+def _report_fingerprint(
+    *, category: Category, description: str, location: Point, email: str, address: str
+) -> str:
+    report = [
+        category.code,
+        description.strip(),
+        [round(location.x, 7), round(location.y, 7)],
+        email.strip().lower(),
+        address.strip(),
+    ]
+    return hashlib.sha256(json.dumps(report, ensure_ascii=False).encode()).hexdigest()
+
+
+def _violated_constraint(error: IntegrityError) -> str | None:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 
@@ -6,6 +7,12 @@ from rest_framework.test import APIClient
 def _media_in_tmp(settings, tmp_path):
     # Uploaded photos of one test never leak into another, nor into var/.
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters (and any cached value) start from zero in each test.
+    cache.clear()
 
 
 @pytest.fixture

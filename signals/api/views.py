@@ -1,4 +1,5 @@
 import json
+import re
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,9 +18,12 @@ from signals.api.serializers import (
     SignalCreateInputSerializer,
     SignalPublicSerializer,
 )
+from signals.api.throttles import SignalCreateThrottle
 from signals.models import Signal
 from signals.selectors import category_tree, signals_public
-from signals.services import signal_create
+from signals.services import IdempotencyConflict, signal_create, signal_create_idempotent
+
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
 
 
 class _Page:
@@ -85,6 +89,7 @@ class SignalListCreateView(generics.ListCreateAPIView):
     filter_backends = [*generics.ListCreateAPIView.filter_backends, BBoxFilter]
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
+    throttle_classes = [SignalCreateThrottle]
 
     def get_queryset(self):
         # Stable order (id breaks ties) so that pages never skip or repeat a signal.
@@ -96,16 +101,45 @@ class SignalListCreateView(generics.ListCreateAPIView):
         return self.paginator.get_paginated_json(features_json(page, request=request))
 
     def create(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            raise serializers.ValidationError(
+                {
+                    "Idempotency-Key": [
+                        _("The Idempotency-Key header must be 1 to 128 visible ASCII characters.")
+                    ]
+                }
+            )
         data = SignalCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        created = True
         try:
-            signal = signal_create(source=Signal.Source.API, **data.validated_data)
+            if key is None:
+                signal = signal_create(source=Signal.Source.API, **data.validated_data)
+            else:
+                signal, created = signal_create_idempotent(
+                    idempotency_key=key, source=Signal.Source.API, **data.validated_data
+                )
         except OutsideTerritory:
             raise serializers.ValidationError(
                 {"location": [_("This location is outside the territory served.")]}
             ) from None
+        except IdempotencyConflict:
+            return Response(
+                {
+                    "detail": _(
+                        "This Idempotency-Key was already used for a different report; "
+                        "use a new key for a new report."
+                    )
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         body = SignalCreatedSerializer(signal, context={"request": request}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if not created:
+            # A retry: the same answer as the first time, marked as a replay.
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class SignalDetailView(generics.RetrieveAPIView):
