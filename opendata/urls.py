@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from opendata import views
+from opendata.ogc import urls as ogc_urls
 from opendata.open311 import urls as open311_urls
 
 app_name = "opendata"
@@ -10,4 +11,5 @@ urlpatterns = [
     path("opendata/signalements.csv", views.signals_csv, name="export-csv"),
     path("opendata/dans-ma-rue.csv", views.signals_dansmarue_csv, name="export-dansmarue"),
     path("open311/v2/", include((open311_urls.urlpatterns, "open311"))),
+    path("ogc/", include((ogc_urls.urlpatterns, "ogc"))),
 ]
