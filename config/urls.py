@@ -5,6 +5,9 @@ from django.views.static import serve
 
 from signals.media import photo_file
 
+# A database outage anywhere in the stack is a 503 with a message, not a 500.
+handler500 = "config.unavailable.handler500"
+
 urlpatterns = [
     path("media/photos/<str:shard>/<str:name>", photo_file, name="photo-file"),
     path("admin/", admin.site.urls),
