@@ -9,6 +9,9 @@ environment at all on a developer's machine.
 from pathlib import Path
 
 import dj_database_url
+import xstatic.pkg.font_awesome
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_float, env_int, env_list, env_str
@@ -127,6 +130,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").is_dir() else []
+# Third-party assets come from PyPI xstatic packages, served under their own prefix:
+# no CDN, nothing pasted into the repository.
+STATICFILES_DIRS += [
+    ("leaflet", xstatic.pkg.leaflet.BASE_DIR),
+    ("leaflet-markercluster", xstatic.pkg.leaflet_markercluster.BASE_DIR),
+    ("fontawesome", xstatic.pkg.font_awesome.BASE_DIR),
+]
 # Uploaded photos live outside the code tree.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))

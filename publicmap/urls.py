@@ -6,4 +6,11 @@ app_name = "publicmap"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("signaler/", views.report, name="report"),
+    path("signaler/envoye/<str:reference>/", views.report_done, name="report-done"),
+    path("signalements/", views.signal_list, name="signal-list"),
+    path("signalements/suivi/<uuid:token>/confirmer/", views.follow_confirm, name="follow-confirm"),
+    path("signalements/suivi/<uuid:token>/arreter/", views.follow_stop, name="follow-stop"),
+    path("signalements/<str:reference>/", views.signal_detail, name="signal-detail"),
+    path("signalements/<str:reference>/suivre/", views.signal_follow, name="signal-follow"),
 ]

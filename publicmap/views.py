@@ -1,6 +1,202 @@
-from django.shortcuts import render
+"""The residents' pages. Thin: validate, call one service or selector, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from geo.routing import OutsideTerritory
+from publicmap.forms import FollowForm, ReportForm, SignalFilterForm
+from publicmap.icons import icon_url
+from publicmap.maps import map_parts
+from signals.api.filters import SignalFilter
+from signals.followers import UnknownToken, follower_confirm, follower_stop, follower_subscribe
+from signals.models import Photo, Signal
+from signals.selectors import signals_public
+from signals.services import signal_create
+from workflow.states import State
+
+STATUS_COLOURS = {
+    State.NEW: "#b3261e",
+    State.ACCEPTED: "#b45309",
+    State.SCHEDULED: "#7b3fa0",
+    State.IN_PROGRESS: "#1d5fa8",
+    State.ON_HOLD: "#5b6470",
+    State.RESOLVED: "#1e7a3c",
+    State.REJECTED: "#2f3b48",
+    State.DUPLICATE: "#6b5b45",
+}
+
+
+def _legend():
+    return [
+        {"code": state.value, "label": state.label, "colour": STATUS_COLOURS[state]}
+        for state in State
+    ]
+
+
+def _map_config(**extra) -> dict:
+    return {
+        "signalsUrl": reverse("signals-api:signal-list"),
+        "aggregatesUrl": reverse("signals-api:signal-aggregates"),
+        "nearbyUrl": reverse("signals-api:signal-nearby"),
+        "signalUrl": reverse("publicmap:signal-detail", kwargs={"reference": "REF"}),
+        "statuses": {item["code"]: item for item in _legend()},
+        # Beyond this many signals in view, the map shows counts per cell instead of points.
+        "pointsLimit": 500,
+        "minPointsZoom": 12,
+        "strings": {
+            "zoomIn": _("Zoom in"),
+            "zoomOut": _("Zoom out"),
+            "open": _("See the report"),
+            "reported": _("Reported on"),
+            "photo": _("Photo of the problem"),
+            "signals": _("reports"),
+            "loading": _("Loading…"),
+            "shown": _("%(count)s reports in view"),
+            "aggregated": _("%(count)s reports in view: zoom in to see them one by one"),
+            "error": _("The reports could not be loaded. Try again later."),
+            "here": _("The point of your report"),
+            "noPosition": _("Your position is not available."),
+            "nearbyNone": _("No open report of this kind within 50 m."),
+            "nearbyFollow": _("Follow this one instead"),
+            "metres": _("%(distance)s m away"),
+        },
+        **extra,
+    }
 
 
 def home(request):
-    # A placeholder until the public map lands (issue: residents' map and form).
-    return render(request, "publicmap/home.html")
+    filters = SignalFilterForm(request.GET or None)
+    return render(
+        request,
+        "publicmap/home.html",
+        {
+            "map": map_parts(clustered=True),
+            "filters": filters,
+            "legend": _legend(),
+            "map_config": _map_config(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report(request):
+    if request.method == "POST":
+        form = ReportForm(request.POST, files_photos=request.FILES.getlist("photos"))
+        if form.is_valid():
+            try:
+                signal = signal_create(source=Signal.Source.WEB, **form.validated)
+            except OutsideTerritory:
+                form.add_location_error(
+                    _(
+                        "This place is outside the territory we serve: Dans ma rue cannot "
+                        "send this report to anyone. Check the point on the map."
+                    )
+                )
+            else:
+                return redirect("publicmap:report-done", reference=signal.reference)
+    else:
+        form = ReportForm(initial={"category": request.GET.get("categorie", "")})
+    lon, lat = form.data.get("longitude"), form.data.get("latitude")
+    return render(
+        request,
+        "publicmap/report.html",
+        {
+            "form": form,
+            "map": map_parts(zoom=settings.MAP_ZOOM),
+            "map_config": _map_config(),
+            "had_photos": bool(request.FILES),
+            "point_set": bool(lon and lat),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+def report_done(request, reference: str):
+    signal = get_object_or_404(signals_public(), reference=reference)
+    return render(request, "publicmap/report_done.html", {"signal": signal})
+
+
+def signal_list(request):
+    filters = SignalFilterForm(request.GET or None)
+    params = filters.api_params()
+    queryset = SignalFilter(params, queryset=signals_public()).qs.order_by("-created_at", "-id")
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "publicmap/signal_list.html",
+        {"filters": filters, "page": page, "query": query.urlencode()},
+    )
+
+
+def signal_detail(request, reference: str):
+    signal = get_object_or_404(signals_public(), reference=reference)
+    photos = [photo for photo in signal.photos.all() if photo.is_public]
+    return render(
+        request,
+        "publicmap/signal_detail.html",
+        {
+            "signal": signal,
+            "icon": icon_url(signal.category.parent.icon if signal.category.parent else ""),
+            # Public messages only: the internal note and the actor never reach this page.
+            "timeline": signal.history.order_by("created_at", "id").only(
+                "to_state", "message", "created_at"
+            ),
+            "before": [p for p in photos if p.kind == Photo.Kind.BEFORE],
+            "after": [p for p in photos if p.kind == Photo.Kind.AFTER],
+            "followers": signal.followers.filter(confirmed_at__isnull=False).count(),
+            "follow_form": FollowForm(),
+            "colour": STATUS_COLOURS[State(signal.status)],
+            "map_config": _map_config(),
+            "map": map_parts(
+                center=(signal.location.x, signal.location.y),
+                zoom=17,
+                marker=(signal.location.x, signal.location.y),
+            ),
+        },
+    )
+
+
+@require_POST
+def signal_follow(request, reference: str):
+    signal = get_object_or_404(Signal, reference=reference)
+    form = FollowForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid e-mail address to follow this report."))
+        return redirect(reverse("publicmap:signal-detail", args=[reference]) + "#suivre")
+    follower_subscribe(signal=signal, email=form.cleaned_data["email"])
+    messages.success(
+        request,
+        _("Almost done: open the link we have just sent to %(email)s to confirm.")
+        % {"email": form.cleaned_data["email"]},
+    )
+    return redirect(reverse("publicmap:signal-detail", args=[reference]) + "#suivre")
+
+
+def follow_confirm(request, token):
+    try:
+        follower = follower_confirm(token=token)
+    except UnknownToken:
+        raise Http404 from None
+    messages.success(request, _("Confirmed: you will be informed of each change."))
+    return redirect("publicmap:signal-detail", reference=follower.signal.reference)
+
+
+@require_http_methods(["GET", "POST"])
+def follow_stop(request, token):
+    # GET only asks: mail scanners open links, and must not unsubscribe anyone.
+    if request.method == "GET":
+        return render(request, "publicmap/follow_stop.html", {"token": token})
+    try:
+        signal = follower_stop(token=token)
+    except UnknownToken:
+        raise Http404 from None
+    messages.success(request, _("Done: you no longer follow this report."))
+    return redirect("publicmap:signal-detail", reference=signal.reference)

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
@@ -157,3 +158,42 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
             {"code": c.code, "name": c.name, "icon": c.icon, "description": c.description}
             for c in sorted(children, key=lambda c: (c.position, c.name))
         ]
+
+
+class AggregatesQuerySerializer(serializers.Serializer):
+    zoom = serializers.IntegerField(min_value=0, max_value=22)
+
+
+class NearbyQuerySerializer(serializers.Serializer):
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(is_active=True)
+    )
+    radius = serializers.FloatField(min_value=1, max_value=200, default=50)
+
+
+class NearbySignalSerializer(serializers.ModelSerializer):
+    category = CategoryRefSerializer()
+    status_label = serializers.CharField(source="get_status_display")
+    distance_m = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Signal
+        fields = [
+            "reference",
+            "category",
+            "description",
+            "status",
+            "status_label",
+            "created_at",
+            "distance_m",
+            "url",
+        ]
+
+    def get_distance_m(self, signal: Signal) -> float:
+        return round(signal.distance_m, 1)
+
+    def get_url(self, signal: Signal) -> str:
+        return reverse("publicmap:signal-detail", kwargs={"reference": signal.reference})

@@ -1,6 +1,7 @@
 import json
 import re
 
+from django.contrib.gis.geos import Point
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -13,14 +14,23 @@ from geo.routing import OutsideTerritory
 from signals.api.filters import BBoxFilter, SignalFilter
 from signals.api.geojson import count_fast, features_json
 from signals.api.serializers import (
+    AggregatesQuerySerializer,
     CategoryTreeSerializer,
+    NearbyQuerySerializer,
+    NearbySignalSerializer,
     SignalCreatedSerializer,
     SignalCreateInputSerializer,
     SignalPublicSerializer,
 )
 from signals.api.throttles import SignalCreateThrottle
 from signals.models import Signal
-from signals.selectors import category_tree, signals_public
+from signals.selectors import (
+    aggregate_cell_size_m,
+    category_tree,
+    signals_aggregated,
+    signals_nearby,
+    signals_public,
+)
 from signals.services import IdempotencyConflict, signal_create, signal_create_idempotent
 
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
@@ -140,6 +150,51 @@ class SignalListCreateView(generics.ListCreateAPIView):
             # A retry: the same answer as the first time, marked as a replay.
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+class SignalAggregatesView(generics.GenericAPIView):
+    """Counts per grid cell for the map at low zoom: `?zoom=&bbox=` and the list's filters.
+
+    The map asks for this first; it fetches points only when `total` is small
+    enough to draw, so a million stored signals never travel to a phone.
+    """
+
+    filterset_class = SignalFilter
+    filter_backends = [*generics.GenericAPIView.filter_backends, BBoxFilter]
+    bbox_filter_field = "location"
+    bbox_filter_include_overlapping = True
+    pagination_class = None
+
+    def get_queryset(self):
+        return Signal.objects.all()
+
+    def get(self, request, *args, **kwargs):
+        params = AggregatesQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        zoom = params.validated_data["zoom"]
+        cells = signals_aggregated(queryset=self.filter_queryset(self.get_queryset()), zoom=zoom)
+        return Response(
+            {
+                "zoom": zoom,
+                "cell_size_m": round(aggregate_cell_size_m(zoom=zoom), 1),
+                "total": sum(cell["count"] for cell in cells),
+                "cells": cells,
+            }
+        )
+
+
+class SignalNearbyView(generics.GenericAPIView):
+    """Open signals of one category within `radius` metres (50 by default): "Déjà signalé ?"."""
+
+    pagination_class = None
+
+    def get(self, request, *args, **kwargs):
+        params = NearbyQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        point = Point(query["lon"], query["lat"], srid=4326)
+        found = signals_nearby(point=point, category=query["category"], radius_m=query["radius"])
+        return Response(NearbySignalSerializer(found, many=True).data)
 
 
 class SignalDetailView(generics.RetrieveAPIView):

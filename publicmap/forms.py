@@ -1,0 +1,154 @@
+"""The residents' forms. The report form validates with the API's own serializer,
+so the page without JavaScript and the API refuse exactly the same things."""
+
+from datetime import timedelta
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from signals.api.serializers import SignalCreateInputSerializer
+from signals.selectors import categories_reportable, category_tree
+from workflow.states import State
+
+
+class ReportForm(forms.Form):
+    category = forms.ChoiceField(label=_("What is the problem?"), widget=forms.RadioSelect)
+    longitude = forms.FloatField(label=_("Longitude"), required=False)
+    latitude = forms.FloatField(label=_("Latitude"), required=False)
+    description = forms.CharField(
+        label=_("Describe it"),
+        help_text=_("Where exactly, what you see. Do not write your name or phone number."),
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail (optional)"),
+        help_text=_("To be informed when the problem is dealt with. It is never published."),
+        required=False,
+    )
+
+    # Errors of what is not a plain field: the point (from the map) and the photos.
+    EXTRA = ("location", "photos")
+
+    def __init__(self, *args, files_photos=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.photos = list(files_photos)
+        self.fields["category"].choices = [
+            (c.code, c.name) for c in categories_reportable().order_by("code")
+        ]
+        self.extra_errors: dict[str, list[str]] = {}
+        self.validated: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        lon, lat = data.get("longitude"), data.get("latitude")
+        if lon is None or lat is None:
+            self.extra_errors["location"] = [
+                str(_("Place the point on the map, use your position, or type its coordinates."))
+            ]
+        payload = {
+            "category": self.data.get("category", ""),
+            "description": self.data.get("description", ""),
+            "email": self.data.get("email", ""),
+        }
+        if lon is not None and lat is not None:
+            payload["location"] = {"type": "Point", "coordinates": [lon, lat]}
+        if self.photos:
+            payload["photos"] = self.photos
+        serializer = SignalCreateInputSerializer(data=payload)
+        if serializer.is_valid():
+            self.validated = serializer.validated_data
+        else:
+            for field, messages in serializer.errors.items():
+                messages = _flatten(messages)
+                if field in self.EXTRA:
+                    self.extra_errors.setdefault(field, []).extend(messages)
+                elif field in self.fields and field not in self.errors:
+                    for message in messages:
+                        self.add_error(field, message)
+        if self.extra_errors:
+            raise forms.ValidationError(_("Some information is missing or wrong: see below."))
+        return data
+
+    def add_location_error(self, message: str) -> None:
+        self.extra_errors.setdefault("location", []).append(message)
+        self.add_error(None, _("Some information is missing or wrong: see below."))
+
+    def category_groups(self):
+        """[(type, [(sub-type, checked)])] for the two-level radio list."""
+        chosen = self.data.get("category") if self.is_bound else self.initial.get("category")
+        return [
+            (parent, [(child, child.code == chosen) for child in _active_children(parent)])
+            for parent in category_tree()
+        ]
+
+
+def _active_children(parent):
+    return sorted(
+        (c for c in parent.children.all() if c.is_active), key=lambda c: (c.position, c.name)
+    )
+
+
+def _flatten(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in _flatten(value)]
+    if isinstance(messages, list | tuple):
+        return [m for value in messages for m in _flatten(value)]
+    return [str(messages)]
+
+
+class FollowForm(forms.Form):
+    email = forms.EmailField(label=_("Your e-mail"))
+
+
+PERIODS = {
+    "7": timedelta(days=7),
+    "30": timedelta(days=30),
+    "365": timedelta(days=365),
+}
+
+
+class SignalFilterForm(forms.Form):
+    """The map's and the list's filters, translated into the API's query parameters."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All")), *State.choices]
+    )
+    period = forms.ChoiceField(
+        label=_("Reported"),
+        required=False,
+        choices=[
+            ("", _("at any time")),
+            ("7", _("in the last 7 days")),
+            ("30", _("in the last 30 days")),
+            ("365", _("in the last 12 months")),
+        ],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("All"))]
+        for parent in category_tree():
+            choices.append(
+                (
+                    parent.name,
+                    [(parent.code, _("All of “%s”") % parent.name)]
+                    + [(c.code, c.name) for c in _active_children(parent)],
+                )
+            )
+        self.fields["category"].choices = choices
+
+    def api_params(self) -> QueryDict:
+        params = QueryDict(mutable=True)
+        if not self.is_valid():
+            return params
+        if self.cleaned_data["category"]:
+            params["category"] = self.cleaned_data["category"]
+        if self.cleaned_data["status"]:
+            params["status"] = self.cleaned_data["status"]
+        if self.cleaned_data["period"]:
+            since = timezone.now() - PERIODS[self.cleaned_data["period"]]
+            params["created_after"] = since.isoformat()
+        return params

@@ -1,0 +1,85 @@
+"""Residents who follow a signal ("moi aussi"), by e-mail, with a confirmation link.
+
+Nobody learns from the answer whether an address already follows a signal:
+subscribing always says "check your e-mail", and the e-mail tells the truth.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from signals.models import Follower, Signal
+
+
+class UnknownToken(Exception):
+    pass
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(*, follower: Follower, template: str) -> None:
+    signal = follower.signal
+    context = {
+        "signal": signal,
+        "signal_url": _absolute(
+            reverse("publicmap:signal-detail", kwargs={"reference": signal.reference})
+        ),
+        "confirm_url": _absolute(
+            reverse("publicmap:follow-confirm", kwargs={"token": follower.token})
+        ),
+        "stop_url": _absolute(reverse("publicmap:follow-stop", kwargs={"token": follower.token})),
+    }
+    subject = render_to_string(f"signals/email/{template}_subject.txt", context).strip()
+    body = render_to_string(f"signals/email/{template}.txt", context)
+    send_mail(subject, body, None, [follower.email])
+
+
+def follower_subscribe(*, signal: Signal, email: str) -> Follower:
+    """Ask to follow `signal`; the e-mail confirms it (or says it is already confirmed)."""
+    email = email.strip().lower()
+    try:
+        with transaction.atomic():
+            follower, _created = Follower.objects.get_or_create(signal=signal, email=email)
+    except IntegrityError:
+        # Two requests raced on the unique (signal, email): the other one created it.
+        follower = Follower.objects.get(signal=signal, email=email)
+    template = "follow_already" if follower.confirmed_at else "follow_confirm"
+    transaction.on_commit(lambda: _send(follower=follower, template=template))
+    return follower
+
+
+def follower_confirm(*, token) -> Follower:
+    with transaction.atomic():
+        follower = (
+            Follower.objects.select_for_update()
+            .select_related("signal")
+            .filter(token=token)
+            .first()
+        )
+        if follower is None:
+            raise UnknownToken
+        if follower.confirmed_at is None:
+            follower.confirmed_at = timezone.now()
+            follower.save(update_fields=["confirmed_at"])
+    return follower
+
+
+def follower_stop(*, token) -> Signal:
+    """Stop following; returns the signal so the page can link back to it."""
+    with transaction.atomic():
+        follower = (
+            Follower.objects.select_for_update()
+            .select_related("signal")
+            .filter(token=token)
+            .first()
+        )
+        if follower is None:
+            raise UnknownToken
+        signal = follower.signal
+        follower.delete()
+    return signal

@@ -1,0 +1,206 @@
+"""The residents' pages in the distribution's headless Chromium, against a live server.
+
+Each page is checked by axe-core (from npm, injected by Playwright) for WCAG 2.1
+A/AA violations. Nothing leaves the machine: every request that is not for the
+live server is aborted and recorded, and the basemap is a local blank tile.
+"""
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.gis.geos import Point
+from PIL import Image
+
+from signals.demo import load_categories, load_signals, load_territory
+from signals.models import Signal
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("the distribution's chromium is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # tests make meanwhile are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def city(settings, live_server):
+    settings.MAP_TILE_URL = "/static/publicmap/blank-tile.png"
+    load_categories()
+    load_territory()
+    load_signals(count=40)
+    return live_server
+
+
+class Page:
+    """A Playwright page that records what it tried to fetch outside and what it ran."""
+
+    def __init__(self, page, base_url):
+        self.page = page
+        self.base = base_url
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.route(re.compile(r"^(?!" + re.escape(base_url) + ").*"), self._block)
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _block(self, route):
+        self.outside.append(route.request.url)
+        route.abort()
+
+    def goto(self, path: str):
+        self.page.goto(self.base + path)
+
+    def axe_violations(self) -> list[str]:
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            """() => axe.run(document, {runOnly: {type: "tag",
+                values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})"""
+        )
+        return [
+            f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+        ]
+
+
+@pytest.fixture
+def page(browser, city):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+    wrapped = Page(context.new_page(), city.url)
+    yield wrapped
+    context.close()
+    assert wrapped.outside == [], "a page tried to reach the internet"
+    assert wrapped.errors == []
+
+
+def a_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), (200, 60, 30)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def show_signal_on_map(page: Page, signal: Signal):
+    page.page.evaluate(
+        "([lat, lon]) => window.dmrMap.setView([lat, lon], 18)",
+        [signal.location.y, signal.location.x],
+    )
+    marker = page.page.locator(f'.dmr-marker[title*="{signal.reference}"]')
+    marker.wait_for()
+    return marker
+
+
+def test_the_map_shows_the_demo_signals_from_our_own_files(page):
+    page.goto("/")
+    page.page.locator(".dmr-marker, .dmr-count-wrap").first.wait_for()
+    assert page.page.locator(".dmr-marker, .dmr-count-wrap").count() > 0
+    status = page.page.locator("#etat-carte")
+    assert re.search(r"\d+ signalements", status.inner_text())
+    assert page.page.locator("html").get_attribute("lang") == "fr"
+    assert page.axe_violations() == []
+
+
+def test_a_report_with_a_photo_appears_on_the_map_and_on_its_page(page):
+    p = page.page
+    page.goto("/signaler/")
+    assert page.axe_violations() == []
+    p.get_by_text("Graffitis, tags, affiches et autocollants").click()
+    p.get_by_label("Graffiti ou tag").check()
+    p.locator(".dmr-map").click()  # the centre of the map, inside the demo city
+    assert p.locator("#id_longitude").input_value() != ""
+    p.get_by_label("Décrivez-le").fill("Tag rouge sur la porte de l'école")
+    p.get_by_label("Photo 1").set_input_files(
+        files=[{"name": "tag.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    p.wait_for_url(re.compile(r"/signaler/envoye/"))
+    signal = Signal.objects.get(description="Tag rouge sur la porte de l'école")
+    assert signal.reference in p.locator("main").inner_text()
+    assert signal.photos.count() == 1
+    assert page.axe_violations() == []
+
+    p.get_by_role("link", name="Le suivre sur sa page").click()
+    p.wait_for_url(re.compile(signal.reference))
+    assert "Tag rouge sur la porte de l'école" in p.locator(".description").inner_text()
+    assert p.locator(".photo-pair img").count() == 1
+    assert page.axe_violations() == []
+
+    page.goto("/")
+    show_signal_on_map(page, signal).click()
+    popup = p.locator(".dmr-popup")
+    assert "Graffiti ou tag" in popup.inner_text()
+    assert popup.locator("img").count() == 1
+    assert popup.get_by_role("link").get_attribute("href") == f"/signalements/{signal.reference}/"
+
+
+def test_a_report_outside_the_territory_comes_back_with_what_was_typed(page):
+    p = page.page
+    page.goto("/signaler/")
+    p.get_by_text("Propreté").click()
+    p.get_by_label("Corbeille de rue pleine").check()
+    p.get_by_text("Saisir les coordonnées").click()
+    p.get_by_label("Latitude").fill("43.29")
+    p.get_by_label("Longitude").fill("5.37")
+    p.get_by_label("Décrivez-le").fill("Corbeille qui déborde")
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    p.wait_for_load_state()
+    assert "en dehors du territoire desservi" in p.locator("#location-errors").inner_text()
+    assert p.get_by_label("Décrivez-le").input_value() == "Corbeille qui déborde"
+    assert p.get_by_label("Corbeille de rue pleine").is_checked()
+    assert page.axe_violations() == []
+
+
+def test_a_description_with_html_shows_as_text_and_runs_nothing(page, city):
+    from signals.models import Category
+    from signals.services import signal_create
+
+    xss = signal_create(
+        category=Category.objects.get(code="graffitis-tag"),
+        description=XSS,
+        location=Point(2.3522, 48.8566, srid=4326),  # Hôtel de Ville
+    )
+    page.goto(f"/signalements/{xss.reference}/")
+    assert page.page.locator(".description").inner_text() == XSS
+    assert page.page.locator(".description img").count() == 0
+    page.goto("/")
+    show_signal_on_map(page, xss).click()
+    assert page.page.locator(".dmr-popup .popup-desc").inner_text() == XSS
+    assert page.page.locator(".dmr-popup img[src='x']").count() == 0
+    assert page.dialogs == []
+
+
+def test_the_pages_switch_to_english_and_the_list_is_accessible(page):
+    p = page.page
+    page.goto("/signalements/")
+    assert p.get_by_role("heading", level=1).inner_text() == "Liste des signalements"
+    assert page.axe_violations() == []
+    p.get_by_role("button", name="English").click()
+    p.wait_for_load_state()
+    assert p.locator("html").get_attribute("lang") == "en"
+    assert p.get_by_role("heading", level=1).inner_text() == "List of reports"
+    assert page.axe_violations() == []
+    page.goto("/")
+    assert p.get_by_role("link", name="Report a problem").first.is_visible()
