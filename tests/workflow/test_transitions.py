@@ -71,3 +71,16 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(signal_in):
         signal_transition(signal=signal, to=State.REJECTED, expected_version=signal.version)
     signal.refresh_from_db()
     assert signal.status == State.ACCEPTED
+
+
+def test_a_back_dated_signal_starts_its_history_when_it_was_reported(signal_in):
+    # Imports and the demo create signals in the past: the timeline must read in order.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    reported = timezone.now() - timedelta(days=40)
+    signal = make_signal(created_at=reported)
+    signal_transition(signal=signal, to=State.ACCEPTED, at=reported + timedelta(days=1))
+    history = list(signal.history.values_list("to_state", "created_at"))
+    assert history == [(State.NEW, reported), (State.ACCEPTED, reported + timedelta(days=1))]
