@@ -56,7 +56,9 @@ def signal_create(
             idempotency_key=idempotency_key,
             idempotency_fingerprint=idempotency_fingerprint,
         )
-        StatusChange.objects.create(signal=signal, from_state="", to_state=State.NEW, created_at=now)
+        StatusChange.objects.create(
+            signal=signal, from_state="", to_state=State.NEW, created_at=now
+        )
         for photo in photos:
             Photo.objects.create(signal=signal, image=photo.content, kind=Photo.Kind.BEFORE)
     return signal
