@@ -117,7 +117,7 @@ class SignalFilterForm(forms.Form):
         label=_("Status"), required=False, choices=[("", _("All")), *State.choices]
     )
     period = forms.ChoiceField(
-        label=_("Reported"),
+        label=_("Period"),
         required=False,
         choices=[
             ("", _("at any time")),

@@ -10,6 +10,9 @@
   var status = document.getElementById("etat-carte");
   var filters = document.getElementById("filtres");
   var pending = null;
+  // On a wide screen the legend has room to stay open; on a phone the map comes first.
+  var panel = document.getElementById("panneau");
+  if (panel && window.matchMedia("(min-width: 48rem)").matches) panel.open = true;
 
   function countIcon(count, size) {
     var html = el("span", { className: "dmr-count", style: "width:" + size + "px;height:" + size + "px" }, [
