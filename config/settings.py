@@ -181,6 +181,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
+# Days after a signal is closed before `anonymize_reporters` erases its reporter's e-mail.
+REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
+
 # --- Abuse and sessions ------------------------------------------------------
 # Reverse proxies we run in front of the app; 0 means the connection's address is the client.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)

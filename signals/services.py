@@ -7,10 +7,11 @@ from datetime import datetime
 
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from geo.routing import Route, service_for_point
-from signals.models import Category, Photo, Signal
+from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.references import next_reference
 from workflow.models import StatusChange
@@ -126,3 +127,20 @@ def _report_fingerprint(
 def _violated_constraint(error: IntegrityError) -> str | None:
     diag = getattr(error.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None)
+
+
+def signals_anonymize_reporters(*, closed_before: datetime) -> int:
+    """Erase the reporter's e-mail, and the followers, of signals closed before a date.
+
+    The signal, its photos and its public history stay; only the means of
+    reaching a person go. A signal reopened since has no `closed_at` and keeps
+    them. Returns the number of signals anonymised.
+    """
+    with transaction.atomic():
+        stale = Signal.objects.closed().filter(closed_at__lt=closed_before)
+        with_contact = stale.exclude(reporter_email="") | stale.filter(followers__isnull=False)
+        ids = list(with_contact.values_list("id", flat=True).distinct())
+        Follower.objects.filter(signal_id__in=ids).delete()
+        # A changed row gets a new version, so that a form opened before cannot write the e-mail back.
+        Signal.objects.filter(id__in=ids).update(reporter_email="", version=F("version") + 1)
+    return len(ids)

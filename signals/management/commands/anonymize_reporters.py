@@ -1,0 +1,34 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from signals.services import signals_anonymize_reporters
+
+
+class Command(BaseCommand):
+    help = (
+        "Erase reporters' e-mails (and followers) of signals closed more than "
+        "REPORTER_EMAIL_RETENTION_DAYS days ago; the signals and their public history stay. "
+        "Meant to run daily (cron, systemd timer)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=None,
+            help="Days after closure (default: the REPORTER_EMAIL_RETENTION_DAYS setting).",
+        )
+
+    def handle(self, *args, **options):
+        days = (
+            settings.REPORTER_EMAIL_RETENTION_DAYS if options["days"] is None else options["days"]
+        )
+        if days < 0:
+            raise CommandError("--days must be zero or more.")
+        count = signals_anonymize_reporters(closed_before=timezone.now() - timedelta(days=days))
+        self.stdout.write(
+            f"{count} signal(s) closed more than {days} day(s) ago: reporter e-mail erased."
+        )

@@ -1,0 +1,133 @@
+"""Property-based fuzzing of geometry and filter inputs: whatever comes in, never a 5xx.
+
+Hypothesis generates hostile JSON for the location of a report and hostile
+text for every filter of the read APIs (ours, Open311, OGC API, exports);
+each answer must be below 500. The database is real; a signal created by an
+example stays until the end of the test, which is fine: only statuses count.
+"""
+
+import json
+import string
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.factories import WEST, CategoryFactory, make_area, make_signal
+
+pytestmark = pytest.mark.django_db
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+numbers = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.sampled_from([0, -0.0, 180, -180, 90, -90, 180.0000001, 1e308, -1e308, 5e-324]),
+)
+scalars = st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=30))
+json_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+geometry_types = st.sampled_from(
+    ["Point", "point", "MultiPoint", "LineString", "Polygon", "GeometryCollection", "Feature", ""]
+)
+geojson_like = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {
+            "type": geometry_types,
+            "coordinates": st.one_of(json_values, st.lists(numbers, max_size=4)),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("Point"), "coordinates": st.lists(numbers, min_size=2, max_size=3)}
+    ),
+)
+hostile_text = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=string.digits + ",.-+eE ", max_size=40),
+    st.sampled_from(
+        [
+            "2.3,48.8,2.4",
+            "2.3,48.8,2.4,48.9,3",
+            "nan,nan,nan,nan",
+            "inf,-inf,inf,-inf",
+            "1e999,0,0,0",
+            "2.4,48.9,2.3,48.8",
+            "-181,-91,181,91",
+            "2026-13-45T99:99:99",
+            "2026-01-01T00:00:00+25:00",
+            "9999999999-01-01",
+            "-1",
+            "0",
+            "99999999999999999999",
+            "'; DROP TABLE signals_signal; --",
+            "\x00",
+            "%00",
+            "../../etc/passwd",
+        ]
+    ),
+)
+
+
+@pytest.fixture
+def city():
+    make_area(polygon=WEST)
+    category = CategoryFactory(code="nid-de-poule")
+    make_signal(category=category)
+    return category
+
+
+@FUZZ
+@given(location=geojson_like, as_string=st.booleans())
+def test_no_location_makes_the_report_api_fail(api_client, city, location, as_string):
+    body = {"category": "nid-de-poule", "description": "Trou", "location": location}
+    if as_string:
+        # Multipart forms carry the location as a JSON string.
+        body["location"] = json.dumps(location)
+        response = api_client.post("/api/v1/signals/", body)
+    else:
+        response = api_client.post("/api/v1/signals/", body, format="json")
+    assert response.status_code in (201, 400), response.content[:300]
+
+
+@FUZZ
+@given(raw=st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_no_request_body_makes_the_report_api_fail(api_client, city, raw):
+    response = api_client.generic("POST", "/api/v1/signals/", raw, content_type="application/json")
+    assert response.status_code in (400, 415), response.content[:300]
+
+
+READ_FILTERS = {
+    "/api/v1/signals/": [
+        "bbox", "category", "status", "service", "created_after", "created_before",
+        "updated_after", "updated_before", "page", "page_size",
+    ],
+    "/opendata/signalements.geojson": ["bbox", "created_after", "status", "category"],
+    "/open311/v2/requests.json": [
+        "service_request_id", "service_code", "start_date", "end_date", "status", "page",
+        "page_size", "lat", "long", "radius",
+    ],
+    "/ogc/collections/signals/items": ["bbox", "datetime", "limit", "offset", "bbox-crs", "f"],
+}  # fmt: skip
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(sorted(READ_FILTERS)),
+    data=st.data(),
+)
+def test_no_filter_value_makes_a_read_api_fail(client, city, path, data):
+    names = data.draw(st.lists(st.sampled_from(READ_FILTERS[path]), min_size=1, max_size=3))
+    params = {name: data.draw(hostile_text, label=name) for name in names}
+    response = client.get(path, params)
+    assert response.status_code < 500, (path, params, response.status_code)
+    if response.status_code == 200 and path.endswith(".geojson"):
+        b"".join(response.streaming_content)  # a streamed export must not fail half-way
