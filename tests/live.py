@@ -19,6 +19,13 @@ import requests
 from django.conf import settings
 
 ROLE = "dansmarue"
+
+
+def clean_environ() -> dict[str, str]:
+    # Browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a real server never has it.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 PSQL = ("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1")
 
 
@@ -122,7 +129,7 @@ def manage(*args: str, env: dict[str, str], timeout: int = 300) -> str:
     out = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
+        env={**clean_environ(), **env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -174,7 +181,7 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int = 2, log: Path | None = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **env}
+        self.env = {**clean_environ(), **env}
         self.workers = workers
         self.log = log
         self.process: subprocess.Popen | None = None
