@@ -57,6 +57,7 @@ def _map_config(**extra) -> dict:
             "photo": _("Photo of the problem"),
             "signals": _("reports"),
             "loading": _("Loading…"),
+            "shownOne": _("1 report in view"),
             "shown": _("%(count)s reports in view"),
             "aggregated": _("%(count)s reports in view: zoom in to see them one by one"),
             "error": _("The reports could not be loaded. Try again later."),

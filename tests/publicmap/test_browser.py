@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.core import mail
 from PIL import Image
 
 from signals.demo import load_categories, load_signals, load_territory
 from signals.models import Signal
+from workflow.states import State
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,6 +59,7 @@ def browser():
 @pytest.fixture
 def city(settings, live_server):
     settings.MAP_TILE_URL = "/static/publicmap/blank-tile.png"
+    settings.SITE_URL = live_server.url
     load_categories()
     load_territory()
     load_signals(count=40)
@@ -212,3 +215,34 @@ def test_the_pages_switch_to_english_and_the_list_is_accessible(page):
     assert page.axe_violations() == []
     page.goto("/")
     assert p.get_by_role("link", name="Report a problem").first.is_visible()
+
+
+def test_already_reported_nearby_then_follow_it_by_e_mail(page):
+    p = page.page
+    existing = Signal.objects.filter(status=State.NEW).select_related("category__parent").first()
+    page.goto("/signaler/")
+    p.locator("summary", has_text=existing.category.parent.name).click()
+    p.get_by_label(existing.category.name, exact=True).check()
+    p.get_by_text("Saisir les coordonnées").click()
+    p.get_by_label("Latitude").fill(str(existing.location.y + 0.0002))  # ~22 m north
+    p.get_by_label("Longitude").fill(str(existing.location.x))
+    p.get_by_label("Longitude").press("Tab")
+    box = p.locator("#deja-signale")
+    box.wait_for()
+    assert existing.reference in box.inner_text()
+    assert page.axe_violations() == []
+
+    p.get_by_role("link", name=re.compile("Suivre celui-ci plutôt")).first.click()
+    p.wait_for_url(re.compile(existing.reference))
+    p.get_by_label("Votre e-mail").fill("voisine@example.org")
+    p.get_by_role("button", name="Suivre", exact=True).click()
+    p.wait_for_load_state()
+    assert "vérifiez vos e-mails" in p.locator(".messages").inner_text()
+    assert "voisine@example.org" not in p.locator("article").inner_text()
+    assert page.axe_violations() == []
+
+    (message,) = mail.outbox
+    link = re.search(r"http\S+/confirmer/", message.body).group(0)
+    p.goto(link)
+    assert "confirmé" in p.locator(".messages").inner_text()
+    assert "1 personne" in p.locator(".facts").inner_text()

@@ -113,7 +113,7 @@
         cells.clearLayers();
         clusters.clearLayers();
         clusters.addLayers(collection.features.map(markerFor));
-        status.textContent = DMR.format(s.shown, { count: collection.count });
+        status.textContent = collection.count === 1 ? s.shownOne : DMR.format(s.shown, { count: collection.count });
         map.getContainer().dataset.mode = "points";
         map.getContainer().dataset.loaded = String(collection.features.length);
       });
