@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_gis",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "geo",
     "signals",
@@ -165,6 +167,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": [
@@ -229,4 +232,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- OpenAPI (drf-spectacular): the public API's schema at /api/schema/, docs at /api/docs/
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dans ma rue API",
+    "DESCRIPTION": "Report problems in the public space and follow them. "
+    "Open311 GeoReport v2 is at /open311/v2/, OGC API – Features at /ogc/.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["opendata.openapi.public_api_only"],
+    # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to swagger.io's online validator: the docs page talks to this server only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }

@@ -1,7 +1,7 @@
 """Query parameters shared by the open-data endpoints, each with a precise error."""
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.timezone import get_current_timezone, make_aware
@@ -49,9 +49,13 @@ def parse_instant(name: str, raw: str) -> datetime:
         raise BadParameter(
             name, _("“%(value)s” is not an ISO 8601 date-time.") % {"value": raw[:40]}
         )
-    if value.tzinfo is None:
-        value = make_aware(value, get_current_timezone())
-    return value
+    try:
+        if value.tzinfo is None:
+            value = make_aware(value, get_current_timezone())
+        # ISO 8601 allows offsets up to ±23:59, PostgreSQL only ±15:59: compare in UTC.
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise BadParameter(name, _("“%(value)s” is out of range.") % {"value": raw[:40]}) from None
 
 
 def parse_int(name: str, raw: str, *, minimum: int, maximum: int) -> int:

@@ -1,4 +1,5 @@
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from opendata import views
 from opendata.ogc import urls as ogc_urls
@@ -12,4 +13,6 @@ urlpatterns = [
     path("opendata/dans-ma-rue.csv", views.signals_dansmarue_csv, name="export-dansmarue"),
     path("open311/v2/", include((open311_urls.urlpatterns, "open311"))),
     path("ogc/", include((ogc_urls.urlpatterns, "ogc"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="opendata:schema"), name="docs"),
 ]

@@ -1,6 +1,10 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ParseError
 from rest_framework_gis.filters import InBBoxFilter
 
@@ -24,6 +28,27 @@ class BBoxFilter(InBBoxFilter):
             ) from None
 
 
+class UTCIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time compared in UTC.
+
+    ISO 8601 allows offsets up to ±23:59 but PostgreSQL only ±15:59: sent as
+    given, `2026-01-01T00:00:00-22:00` was a database error (a 500).
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(_("This date is out of range."), code="invalid") from None
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
+
+
 class SignalFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(
         method="filter_category",
@@ -31,10 +56,10 @@ class SignalFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(choices=State.choices)
     service = django_filters.CharFilter(field_name="service__slug")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = Signal

@@ -166,3 +166,15 @@ def test_gdal_reads_the_collections_and_features(live_server, city):
         assert city[signal].reference in dump.stdout
     assert "POINT (2.34 48.857)" in dump.stdout
     assert json.dumps("secret") not in dump.stdout
+
+
+@pytest.mark.parametrize("value", ["2026-01-01T00:00:00-22:47", "2026-01-01T00:00:00+23:59/.."])
+def test_any_iso_8601_offset_is_accepted(client, city, value):
+    assert client.get(f"{BASE}/collections/signals/items", {"datetime": value}).status_code == 200
+
+
+def test_a_date_out_of_range_is_a_400(client, city):
+    response = client.get(
+        f"{BASE}/collections/signals/items", {"datetime": "0001-01-01T00:00:00+05:00"}
+    )
+    assert response.status_code == 400
