@@ -8,11 +8,15 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-# Generating the schema touches no database: it can be loaded when tests are collected.
-schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+# Generating the schema touches no database, so it is loaded when tests are collected —
+# with DEBUG off, as pytest-django runs the tests: this first import of the URLconf must
+# not add the DEBUG-only routes that the other tests never see.
+with override_settings(DEBUG=False):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
 @pytest.fixture
