@@ -18,3 +18,19 @@ def _fresh_cache():
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (French).
+
+    LocaleMiddleware activates a request's language in the thread and nothing
+    deactivates it: after a test asking for English, code called directly
+    (photo_clean, a command) spoke English to the next test on that worker.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
