@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
 
 
@@ -118,6 +119,64 @@ class SignalDetailViewSchema(OpenApiViewExtension):
 
     def view_replacement(self):
         @extend_schema_view(get=extend_schema(summary="One signal", responses={404: DETAIL}))
+        class Fixed(self.target_class):
+            pass
+
+        return Fixed
+
+
+class SignalAggregatesViewSchema(OpenApiViewExtension):
+    target_class = "signals.api.views.SignalAggregatesView"
+
+    def view_replacement(self):
+        from rest_framework import serializers
+
+        from signals.api.serializers import AggregatesQuerySerializer
+
+        cell = inline_serializer(
+            "AggregateCell",
+            {
+                "count": serializers.IntegerField(),
+                "lon": serializers.FloatField(),
+                "lat": serializers.FloatField(),
+            },
+        )
+        body = inline_serializer(
+            "SignalAggregates",
+            {
+                "zoom": serializers.IntegerField(),
+                "cell_size_m": serializers.FloatField(),
+                "total": serializers.IntegerField(),
+                "cells": cell.__class__(many=True),
+            },
+        )
+
+        @extend_schema_view(
+            get=extend_schema(
+                summary="Counts of signals per map cell",
+                parameters=[AggregatesQuerySerializer],
+                responses={200: body, 400: ERRORS},
+            )
+        )
+        class Fixed(self.target_class):
+            pass
+
+        return Fixed
+
+
+class SignalNearbyViewSchema(OpenApiViewExtension):
+    target_class = "signals.api.views.SignalNearbyView"
+
+    def view_replacement(self):
+        from signals.api.serializers import NearbyQuerySerializer, NearbySignalSerializer
+
+        @extend_schema_view(
+            get=extend_schema(
+                summary="Open signals of a category near a point",
+                parameters=[NearbyQuerySerializer],
+                responses={200: NearbySignalSerializer(many=True), 400: ERRORS},
+            )
+        )
         class Fixed(self.target_class):
             pass
 

@@ -187,6 +187,8 @@ class SignalNearbyView(generics.GenericAPIView):
     """Open signals of one category within `radius` metres (50 by default): "Déjà signalé ?"."""
 
     pagination_class = None
+    # Never listed as such; the browsable API and the schema generator ask for a queryset.
+    queryset = Signal.objects.none()
 
     def get(self, request, *args, **kwargs):
         params = NearbyQuerySerializer(data=request.query_params)
