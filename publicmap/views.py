@@ -66,6 +66,12 @@ def _map_config(**extra) -> dict:
             "nearbyNone": _("No open report of this kind within 50 m."),
             "nearbyFollow": _("Follow this one instead"),
             "metres": _("%(distance)s m away"),
+            "needCategory": _("Choose what the problem is."),
+            "needPoint": _(
+                "Place the point on the map, use your position, or type its coordinates."
+            ),
+            "needDescription": _("Describe the problem in a few words."),
+            "tooManyPhotos": _("At most 3 photos."),
         },
         **extra,
     }

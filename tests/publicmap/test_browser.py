@@ -170,6 +170,16 @@ def test_a_report_with_a_photo_appears_on_the_map_and_on_its_page(page):
 def test_a_report_outside_the_territory_comes_back_with_what_was_typed(page):
     p = page.page
     page.goto("/signaler/")
+    p.get_by_label("Photo 1").set_input_files(
+        files=[{"name": "tag.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    # Checked in the page first: nothing is sent, so the chosen photo stays.
+    assert p.locator("#category-errors").inner_text() == "Choisissez le type de problème."
+    assert p.locator("#location-errors").is_visible()
+    assert p.locator("#description-errors").is_visible()
+    assert p.get_by_label("Photo 1").evaluate("input => input.files.length") == 1
+    assert Signal.objects.count() == 40
     p.get_by_text("Propreté").click()
     p.get_by_label("Corbeille de rue pleine").check()
     p.get_by_text("Saisir les coordonnées").click()

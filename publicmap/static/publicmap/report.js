@@ -80,4 +80,45 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "category") checkNearby();
   });
+
+  // The server checks everything again; this only spares a round trip, and with it
+  // the photos, which a browser cannot put back into a file input after a reload.
+  function showError(id, anchor, message) {
+    var list = document.getElementById(id);
+    if (!list) {
+      list = el("ul", { className: "errorlist", id: id });
+      anchor.parentNode.insertBefore(list, anchor);
+    }
+    list.replaceChildren(el("li", {}, message));
+    return list;
+  }
+  function clearError(id) {
+    var list = document.getElementById(id);
+    if (list) list.remove();
+  }
+  form.addEventListener("submit", function (event) {
+    var problems = [];
+    var categoryFieldset = form.querySelector("fieldset.step");
+    if (!form.querySelector('input[name="category"]:checked')) {
+      showError("category-errors", categoryFieldset.querySelector(".cat-type"), s.needCategory);
+      problems.push(categoryFieldset.querySelector("summary"));
+    } else clearError("category-errors");
+    if (!lon.value || !lat.value) {
+      showError("location-errors", document.querySelector(".where-tools"), s.needPoint);
+      problems.push(document.getElementById("me-localiser"));
+    } else clearError("location-errors");
+    var description = document.getElementById("id_description");
+    if (!description.value.trim()) {
+      showError("description-errors", description, s.needDescription);
+      var described = description.getAttribute("aria-describedby") || "";
+      if (described.indexOf("description-errors") < 0) {
+        description.setAttribute("aria-describedby", ("description-errors " + described).trim());
+      }
+      problems.push(description);
+    } else clearError("description-errors");
+    if (problems.length) {
+      event.preventDefault();
+      problems[0].focus();
+    }
+  });
 })();
