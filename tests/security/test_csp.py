@@ -39,6 +39,7 @@ def html_pages(signal) -> list[str]:
         "/signalements/",
         "/admin/login/",
         "/ogc/?f=html",
+        "/api/docs/",
     ]
 
 

@@ -28,6 +28,9 @@ def test_our_pages_run_under_the_policy_without_a_single_violation(browser, city
         assert "script-src 'self' 'nonce-" in response.headers["content-security-policy"]
         # The map exists only if the nonced inline script ran.
         page.wait_for_function("() => window.dmrMap !== undefined")
+    # Swagger UI (the API docs) starts from files too.
+    page.goto(city.url + "/api/docs/")
+    page.locator(".swagger-ui .info").wait_for()
     # An injected inline script without the nonce is refused.
     page.goto(city.url + "/")
     page.evaluate(
