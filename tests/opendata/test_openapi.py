@@ -27,8 +27,14 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     html = client.get("/api/docs/").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    # The start-up script is served by the docs view itself (no inline script: the CSP holds).
+    start = [a for a in assets if a.startswith("/api/docs/?")]
+    assert len(start) == 1
     for asset in assets:
+        if asset in start:
+            continue
         assert asset.startswith("/static/"), asset  # no CDN
         assert finders.find(asset.removeprefix("/static/")), asset
-    assert "/api/schema/" in html
-    assert '"validatorUrl": null' in html
+    script = client.get(start[0].replace("&amp;", "&")).content.decode()
+    assert "/api/schema/" in script
+    assert '"validatorUrl": null' in script
