@@ -86,8 +86,25 @@ class ServiceAttribute(models.Model):
     def __str__(self) -> str:
         return f"{self.category.code}: {self.code}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        values = self.values or []
+        well_formed = isinstance(values, list) and all(
+            isinstance(item, dict) and str(item.get("key", "")).strip() and "name" in item
+            for item in values
+        )
+        if not well_formed:
+            raise ValidationError(
+                {"values": _('A list of choices such as [{"key": "small", "name": "Small"}].')}
+            )
+        lists = (self.Datatype.SINGLEVALUELIST, self.Datatype.MULTIVALUELIST)
+        if self.datatype in lists and not values:
+            raise ValidationError({"values": _("A list attribute needs at least one choice.")})
+
     def value_keys(self) -> set[str]:
-        return {str(item.get("key")) for item in self.values or [] if isinstance(item, dict)}
+        values = self.values if isinstance(self.values, list) else []
+        return {str(item.get("key")) for item in values if isinstance(item, dict)}
 
 
 class SignalAttributeValue(models.Model):

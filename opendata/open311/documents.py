@@ -89,7 +89,7 @@ def definition_document(category: Category) -> dict:
                 "description": attribute.description,
                 "values": [
                     {"key": str(item.get("key", "")), "name": str(item.get("name", ""))}
-                    for item in attribute.values or []
+                    for item in (attribute.values if isinstance(attribute.values, list) else [])
                     if isinstance(item, dict)
                 ],
             }

@@ -235,3 +235,23 @@ def test_no_internal_note_or_email_in_open311(client, city):
         text = client.get(f"{BASE}/{path}").content.decode()
         assert INTERNAL_NOTE not in text
         assert "secret.reporter" not in text
+
+
+@pytest.mark.parametrize(
+    ("datatype", "values"),
+    [
+        ("singlevaluelist", []),
+        ("string", "petit,grand"),
+        ("singlevaluelist", [{"name": "Sans clé"}]),
+        ("multivaluelist", [["a", "b"]]),
+    ],
+)
+def test_malformed_attribute_choices_are_refused_by_the_admin_form(city, datatype, values):
+    from django.core.exceptions import ValidationError
+
+    attribute = ServiceAttribute(
+        category=city["pothole"], code="x", description="?", datatype=datatype, values=values
+    )
+    with pytest.raises(ValidationError) as error:
+        attribute.full_clean()
+    assert "values" in error.value.message_dict
