@@ -44,6 +44,13 @@ browser-deps:
 demo:
 	$(MANAGE) load_demo
 
+# The benchmark (not part of `make test`): a synthetic city of 1,000,000 signals in its own
+# database (BENCH_DATABASE_URL, else DATABASE_URL's name + "_bench"), built once and cached,
+# then every hot path against its lower bound; writes bench/RESULTS.md. BENCH_ARGS=--smoke
+# runs the small version in seconds.
+bench: system python-env database messages
+	$(PY) -m bench $(BENCH_ARGS)
+
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .

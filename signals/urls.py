@@ -1,6 +1,6 @@
 from django.urls import path
 
-from signals.api import views
+from signals.api import tiles, views
 
 app_name = "signals-api"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("signals/nearby/", views.SignalNearbyView.as_view(), name="signal-nearby"),
     path("signals/<str:reference>/", views.SignalDetailView.as_view(), name="signal-detail"),
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
+    path("tiles/<int:z>/<int:x>/<int:y>.mvt", tiles.signal_tile_view, name="signal-tile"),
 ]

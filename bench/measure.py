@@ -1,0 +1,195 @@
+"""Timing, a gunicorn server on loopback, and a small bounded HTTP client."""
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Stats:
+    samples: list[float]  # milliseconds
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+    def text(self) -> str:
+        return f"{fmt_ms(self.p50)} / {fmt_ms(self.p95)}"
+
+
+def fmt_ms(value: float) -> str:
+    if value < 1:
+        return f"{value:.3f} ms"
+    if value < 100:
+        return f"{value:.1f} ms"
+    return f"{value:,.0f} ms"
+
+
+def timed(fn: Callable, repeats: int, warmup: int = 1) -> Stats:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Stats(samples)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with the project's WSGI app on 127.0.0.1, stopped by its own pid."""
+
+    def __init__(self, *, database_url: str, port: int, workers: int = 2):
+        self.port, self.workers = port, workers
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "bench-only-not-a-secret-0123456789abcdefghijklmnop",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(ROOT),
+        }
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Server":
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        self.process = subprocess.Popen(
+            [
+                str(gunicorn),
+                "config.wsgi",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "--timeout",
+                "300",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _ = get(self.port, "/api/v1/categories/")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.__exit__()
+        raise RuntimeError("gunicorn did not answer within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def worker_pids(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+                if self.process and ppid == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def get(port: int, path: str, sink: Callable[[bytes], None] | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        if sink is None:
+            return response.status, response.read()
+        while chunk := response.read(1 << 16):
+            sink(chunk)
+        return response.status, b""
+    finally:
+        connection.close()
+
+
+def post_json(port: int, path: str, payload: dict) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        body = json.dumps(payload)
+        connection.request("POST", path, body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def load(
+    port: int, path: str, payloads: list[dict], *, threads: int = 4
+) -> tuple[Stats, float, dict]:
+    """POST every payload once over `threads` connections-per-request clients.
+
+    Returns the latencies, the throughput (requests per second over the wall
+    time) and the count of each status code. Bounded by len(payloads).
+    """
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    chunks = [payloads[i::threads] for i in range(threads)]
+
+    def worker(mine: list[dict]) -> None:
+        for payload in mine:
+            started = time.perf_counter()
+            status, _ = post_json(port, path, payload)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall = time.perf_counter() - started
+    return Stats(latencies), len(payloads) / wall, statuses

@@ -1,0 +1,599 @@
+"""The benchmark: each hot path side by side with its lower bound, in the same run."""
+
+import math
+import platform
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+
+from bench import city, measure
+from bench.notes import NOTES
+from bench.measure import Stats, fmt_ms, timed
+from geo.routing import service_for_point
+from signals.api.geojson import features_sql
+from signals.api.serializers import SignalPublicSerializer
+from signals.models import Category
+from signals.selectors import signals_public
+
+
+@dataclass
+class Profile:
+    routing: int = 400
+    http: int = 15
+    tiles: int = 30
+    creations: int = 2000
+    serializer: int = 3
+    exports: bool = True
+
+
+FULL = Profile()
+SMOKE = Profile(routing=5, http=2, tiles=2, creations=20, serializer=1)
+
+
+@dataclass
+class Row:
+    key: str
+    path: str
+    ours: Stats | None
+    baseline: Stats | None = None
+    baseline_label: str = ""
+    target: str = ""
+    ok: bool | None = None
+    figures: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours and self.baseline and self.baseline.p50 > 0:
+            return self.ours.p50 / self.baseline.p50
+        return None
+
+
+def _scalar(sql, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def _random_points(rng: random.Random, n: int, inner: float, outer: float) -> list[Point]:
+    (cx, cy), (ax, ay) = city.CENTER, city.SEMI_AXES
+    points = []
+    for _ in range(n):
+        r, a = rng.uniform(inner, outer), rng.uniform(0, 2 * math.pi)
+        points.append(Point(cx + ax * r * math.cos(a), cy + ay * r * math.sin(a), srid=4326))
+    return points
+
+
+ROUTING_COVERS_SQL = """
+    SELECT a.service_id, a.id
+    FROM geo_serviceareapiece p
+    JOIN geo_servicearea a ON a.id = p.area_id
+    JOIN geo_service s ON s.id = a.service_id
+    WHERE s.is_active AND ST_Covers(p.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+      AND (NOT EXISTS (SELECT 1 FROM geo_servicearea_categories c WHERE c.servicearea_id = a.id)
+           OR EXISTS (SELECT 1 FROM geo_servicearea_categories c
+                      WHERE c.servicearea_id = a.id AND c.category_id = ANY(%s)))
+    ORDER BY a.priority DESC, a.area_m2, a.id
+    LIMIT 1
+"""
+
+ROUTING_NEAREST_SQL = """
+    SELECT a.service_id, ST_Distance(p.geom::geography, pt::geography) AS metres
+    FROM (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS pt) AS q,
+         geo_serviceareapiece p
+    JOIN geo_servicearea a ON a.id = p.area_id
+    WHERE EXISTS (SELECT 1 FROM geo_servicearea_categories c
+                  WHERE c.servicearea_id = a.id AND c.category_id = ANY(%s))
+    ORDER BY p.geom <-> q.pt
+    LIMIT 32
+"""
+
+
+def _cycle(items):
+    state = {"i": 0}
+
+    def next_item():
+        item = items[state["i"] % len(items)]
+        state["i"] += 1
+        return item
+
+    return next_item
+
+
+def bench_routing(profile: Profile, rng: random.Random) -> list[Row]:
+    leaves = list(
+        Category.objects.filter(parent__isnull=False)
+        .exclude(parent__code=city.HUGE_CATEGORY)
+        .select_related("parent")
+    )
+    inside = [(p, rng.choice(leaves)) for p in _random_points(rng, 200, 0.0, 0.95)]
+    outside = [(p, rng.choice(leaves)) for p in _random_points(rng, 200, 1.08, 1.25)]
+    rows = []
+    for key, label, points, sql in (
+        ("routing", "Routing one point (covers)", inside, ROUTING_COVERS_SQL),
+        ("routing_nearest", "Routing one point (nearest fallback)", outside, ROUTING_NEAREST_SQL),
+    ):
+        ours_next, raw_next = _cycle(points), _cycle(points)
+
+        def ours(next_item=ours_next):
+            point, category = next_item()
+            service_for_point(point=point, category=category)
+
+        def raw(next_item=raw_next, sql=sql):
+            point, category = next_item()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [point.x, point.y, [category.pk, category.parent_id]])
+                cursor.fetchall()
+
+        raw_stats = timed(raw, profile.routing, warmup=20)
+        ours_stats = timed(ours, profile.routing, warmup=20)
+        ratio = ours_stats.p50 / raw_stats.p50
+        rows.append(
+            Row(
+                key,
+                label,
+                ours_stats,
+                raw_stats,
+                "the same lookup as one raw SQL query",
+                "raw p50 ≤ 0.5 ms; ours ≤ 2× raw",
+                ok=raw_stats.p50 <= 0.5 and ratio <= 2,
+            )
+        )
+    rows.append(_routing_huge(profile, rng))
+    return rows
+
+
+def _routing_huge(profile: Profile, rng: random.Random) -> Row:
+    huge_leaf = Category.objects.get(code=city.HUGE_LEAF)
+    simple_leaf = (
+        Category.objects.filter(parent__isnull=False)
+        .exclude(parent__code=city.HUGE_CATEGORY)
+        .order_by("code")
+        .first()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT ST_X(pt), ST_Y(pt) FROM (
+                SELECT ST_PointOnSurface(geom) AS pt FROM geo_servicearea a
+                JOIN geo_servicearea_categories c ON c.servicearea_id = a.id
+                WHERE c.category_id = %s) AS q
+            """,
+            [huge_leaf.parent_id],
+        )
+        anchors = [Point(x, y, srid=4326) for x, y in cursor.fetchall()]
+        cursor.execute(
+            "SELECT max(ST_NPoints(a.geom)) FROM geo_servicearea a"
+            " JOIN geo_servicearea_categories c ON c.servicearea_id = a.id WHERE c.category_id = %s",
+            [huge_leaf.parent_id],
+        )
+        vertices = cursor.fetchone()[0] or 0
+    # Points spread inside the huge areas (which the simple cells cover too).
+    points = [
+        Point(p.x + rng.uniform(-0.01, 0.01), p.y + rng.uniform(-0.004, 0.004), srid=4326)
+        for p in anchors
+        for _ in range(50)
+    ]
+    huge_next, simple_next = _cycle(points), _cycle(points)
+    huge = timed(
+        lambda: service_for_point(point=huge_next(), category=huge_leaf), profile.routing, 20
+    )
+    simple = timed(
+        lambda: service_for_point(point=simple_next(), category=simple_leaf), profile.routing, 20
+    )
+    return Row(
+        "routing_huge",
+        f"Routing against polygons of {vertices:,} vertices",
+        huge,
+        simple,
+        "the same on simple polygons (~100-250 vertices)",
+        "≤ 2×",
+        ok=huge.p50 <= 2 * simple.p50,
+    )
+
+
+def viewport(target: int) -> tuple[float, float, float, float]:
+    """A bbox around the city centre holding about `target` signals."""
+    (cx, cy), half = city.CENTER, 0.004
+    for _ in range(8):
+        bbox = (cx - half, cy - half * 0.66, cx + half, cy + half * 0.66)
+        count = _scalar(
+            "SELECT count(*) FROM signals_signal WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
+            list(bbox),
+        )
+        if count and abs(count - target) / target < 0.02:
+            break
+        half *= math.sqrt(target / max(count, 1))
+    return bbox
+
+
+def bench_geojson(profile: Profile, port: int, target: int) -> list[Row]:
+    bbox = viewport(target)
+    count = _scalar(
+        "SELECT count(*) FROM signals_signal WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
+        list(bbox),
+    )
+    url = f"/api/v1/signals/?bbox={','.join(f'{v:.6f}' for v in bbox)}&page_size={target}"
+    sizes = []
+
+    def http():
+        status, body = measure.get(port, url)
+        assert status == 200, (status, body[:300])
+        sizes.append(len(body))
+
+    page = (
+        signals_public()
+        .filter(location__bboverlaps=Polygon.from_bbox(bbox))
+        .order_by("-created_at", "-id")[:target]
+    )
+    sql, params = features_sql(page)
+
+    def one_query():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT '{{\"type\":\"FeatureCollection\",\"features\":' || ({sql}) || '}}'",
+                params,
+            )
+            cursor.fetchone()
+
+    baseline = timed(one_query, profile.http)
+    ours = timed(http, profile.http)
+    ratio = ours.p50 / baseline.p50
+    rows = [
+        Row(
+            "geojson",
+            f"Public GeoJSON, viewport of {count:,} signals (HTTP)",
+            ours,
+            baseline,
+            "one SQL query building the same GeoJSON",
+            "≤ 1.3× the query",
+            ok=ratio <= 1.3,
+            figures=f"{sizes[-1] / 1e6:.1f} MB per response",
+        )
+    ]
+    # The path it replaced, for the record: the drf-gis serializer on the same page.
+    queryset = list(page)
+
+    def serializer():
+        SignalPublicSerializer(queryset, many=True).data  # noqa: B018
+
+    serial = timed(serializer, profile.serializer)
+    rows.append(
+        Row(
+            "geojson_serializer",
+            f"(before) drf-gis serializer, same {len(queryset):,} signals, in-process, no HTTP",
+            serial,
+            baseline,
+            "one SQL query building the same GeoJSON",
+            "for the record",
+            ok=None,
+        )
+    )
+    return rows
+
+
+def _touch() -> None:
+    """Move the signals' latest update: every tile cache key changes (uncached runs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE signals_signal SET updated_at = clock_timestamp()"
+            " WHERE id = (SELECT max(id) FROM signals_signal)"
+        )
+
+
+def _tiles_over(z: int, bbox) -> list[tuple[int, int, int]]:
+    def tile(lon, lat):
+        n = 2**z
+        return (
+            int((lon + 180) / 360 * n),
+            int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n),
+        )
+
+    (x0, y1), (x1, y0) = tile(bbox[0], bbox[1]), tile(bbox[2], bbox[3])
+    return [(z, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def bench_tiles(profile: Profile, port: int) -> list[Row]:
+    (cx, cy), (ax, ay) = city.CENTER, city.SEMI_AXES
+    city_bbox = (cx - ax, cy - ay, cx + ax, cy + ay)
+    centre = (cx - 0.03, cy - 0.01, cx + 0.03, cy + 0.01)
+    z14 = _tiles_over(14, centre)
+    low = _tiles_over(11, city_bbox)
+    rows = []
+    next_tile = _cycle(z14)
+    sizes = []
+
+    def fetch(z, x, y):
+        status, body = measure.get(port, f"/api/v1/tiles/{z}/{x}/{y}.mvt")
+        assert status == 200, status
+        sizes.append(len(body))
+
+    def uncached_z14():
+        fetch(*next_tile())
+
+    uncached = _timed_uncached(uncached_z14, profile.tiles)
+    cached = timed(lambda: fetch(*z14[0]), profile.tiles)
+    rows.append(
+        Row(
+            "tile_z14",
+            "Vector tile (ST_AsMVT) at z14, uncached (HTTP)",
+            uncached,
+            cached,
+            "the same tile from the cache",
+            "≤ 150 ms",
+            ok=uncached.p50 <= 150,
+            figures=f"{len(z14)} tiles of the centre, ~{statistics_mean(sizes) / 1e3:.0f} kB each",
+        )
+    )
+
+    def whole_city():
+        for tile in low:
+            fetch(*tile)
+
+    uncached_low = _timed_uncached(whole_city, max(3, profile.tiles // 5))
+    cached_low = timed(whole_city, profile.tiles)
+    rows.append(
+        Row(
+            "lowzoom_tiles",
+            f"Low-zoom view of the whole city: {len(low)} cluster tiles at z11 (HTTP)",
+            uncached_low,
+            cached_low,
+            "cached (right column)",
+            "≤ 300 ms uncached, ≤ 10 ms cached",
+            ok=uncached_low.p50 <= 300 and cached_low.p50 <= 10,
+        )
+    )
+    rows.extend(_aggregates(profile, port, city_bbox))
+    return rows
+
+
+def statistics_mean(values) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _timed_uncached(fn, repeats: int) -> Stats:
+    samples = []
+    fn()
+    for _ in range(repeats):
+        _touch()
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return Stats(samples)
+
+
+def _aggregates(profile: Profile, port: int, bbox) -> list[Row]:
+    try:
+        path = reverse("signals-api:signal-aggregates")
+    except NoReverseMatch:
+        return [
+            Row("lowzoom_aggregates", "Low-zoom aggregates endpoint", None, figures="not on main")
+        ]
+    url = f"{path}?bbox={','.join(f'{v:.5f}' for v in bbox)}&zoom=11"
+
+    def fetch():
+        status, body = measure.get(port, url)
+        assert status == 200, (status, body[:300])
+
+    uncached = _timed_uncached(fetch, max(3, profile.tiles // 5))
+    cached = timed(fetch, profile.tiles)
+    return [
+        Row(
+            "lowzoom_aggregates",
+            "Low-zoom view of the whole city: aggregates endpoint (HTTP)",
+            uncached,
+            cached,
+            "cached (right column)",
+            "≤ 300 ms uncached, ≤ 10 ms cached",
+            ok=uncached.p50 <= 300 and cached.p50 <= 10,
+        )
+    ]
+
+
+def bench_creation(profile: Profile, port: int, rng: random.Random) -> list[Row]:
+    leaves = list(
+        Category.objects.filter(parent__isnull=False)
+        .exclude(parent__code=city.HUGE_CATEGORY)
+        .values_list("code", flat=True)
+    )
+    payloads = [
+        {
+            "category": rng.choice(leaves),
+            "description": "Banc cassé devant le numéro 12 (benchmark).",
+            "location": {"type": "Point", "coordinates": [p.x, p.y]},
+        }
+        for p in _random_points(rng, profile.creations, 0.0, 0.95)
+    ]
+    bare_stats, bare_rate, bare_codes = measure.load(port, "/bench/bare/", payloads)
+    try:
+        ours, rate, codes = measure.load(port, "/api/v1/signals/", payloads)
+    finally:
+        _delete_created()
+    return [
+        Row(
+            "creation",
+            "Signal creation over HTTP, no photo (gunicorn, 2 workers, 4 clients)",
+            ours,
+            bare_stats,
+            "a bare Django JSON view on the same server",
+            "≥ 300/s, p95 ≤ 50 ms",
+            ok=rate >= 300 and ours.p95 <= 50 and codes.get(201) == len(payloads),
+            figures=f"{rate:,.0f}/s (bare view {bare_rate:,.0f}/s); statuses {codes}",
+            extra={"rate": rate, "bare_rate": bare_rate},
+        )
+    ]
+
+
+def _delete_created() -> None:
+    """The benchmark's own reports go: the cached city stays the same between runs."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM signals_signal WHERE source <> 'import'")
+        ids = [row[0] for row in cursor.fetchall()]
+        for table in ("workflow_statuschange", "signals_photo", "signals_follower"):
+            cursor.execute(f"DELETE FROM {table} WHERE signal_id = ANY(%s)", [ids])
+        cursor.execute("DELETE FROM signals_signal WHERE id = ANY(%s)", [ids])
+
+
+def bench_queue(profile: Profile, port: int) -> list[Row]:
+    return [Row("queue", "Triage queue page with filters", None, figures="not on main")]
+
+
+def bench_exports(profile: Profile, server: measure.Server) -> list[Row]:
+    rows = []
+    total = _scalar("SELECT count(*) FROM signals_signal")
+    for key, name, label in (
+        ("export_geojson", "opendata:export-geojson", "GeoJSON"),
+        ("export_csv", "opendata:export-csv", "CSV"),
+    ):
+        try:
+            path = reverse(name)
+        except NoReverseMatch:
+            rows.append(Row(key, f"Full {label} export", None, figures="not on main"))
+            continue
+        received = {"bytes": 0, "lines": 0}
+
+        def sink(chunk, received=received):
+            received["bytes"] += len(chunk)
+            received["lines"] += chunk.count(b"\n")
+
+        started = time.perf_counter()
+        status, _ = measure.get(server.port, path, sink=sink)
+        seconds = time.perf_counter() - started
+        rss = max((measure.peak_rss_mb(pid) for pid in server.worker_pids()), default=0)
+        rate = total / seconds
+        rows.append(
+            Row(
+                key,
+                f"Full {label} export of {total:,} signals (HTTP, streamed)",
+                Stats([seconds * 1000]),
+                target="peak RSS ≤ 300 MB, ≥ 50,000 rows/s",
+                ok=status == 200 and rss <= 300 and rate >= 50_000,
+                figures=f"{rate:,.0f} rows/s, {received['bytes'] / 1e6:,.0f} MB, "
+                f"{received['lines']:,} lines, worker peak RSS {rss:.0f} MB, HTTP {status}",
+            )
+        )
+    return rows
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = int(line.split()[1]) / 1024 / 1024
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version(), postgis_lib_version(), current_setting('shared_buffers'),"
+            " current_setting('work_mem'), current_setting('jit'),"
+            " current_setting('max_parallel_workers_per_gather')"
+        )
+        pg, postgis, buffers, work_mem, jit, parallel = cursor.fetchone()
+    import os
+
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu} × {os.cpu_count()}",
+        "memory": f"{memory:.0f} GiB",
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": pg.split(" on ")[0],
+        "postgis": postgis,
+        "pg settings": f"shared_buffers={buffers}, work_mem={work_mem}, jit={jit}, "
+        f"max_parallel_workers_per_gather={parallel}",
+    }
+
+
+def run(
+    *,
+    spec: city.CitySpec,
+    profile: Profile,
+    database_url: str,
+    port: int,
+    out: Path,
+    log=print,
+) -> list[Row]:
+    built = city.ensure_city(spec, log=log)
+    summary = city.city_summary()
+    rng = random.Random(2026)
+    rows: list[Row] = []
+    log("bench: routing")
+    rows += bench_routing(profile, rng)
+    with measure.Server(database_url=database_url, port=port) as server:
+        log("bench: geojson")
+        rows += bench_geojson(profile, port, min(10_000, spec.signals // 10))
+        log("bench: tiles")
+        rows += bench_tiles(profile, port)
+        log("bench: creation")
+        rows += bench_creation(profile, port, rng)
+        log("bench: queue")
+        rows += bench_queue(profile, port)
+        if profile.exports:
+            log("bench: exports")
+            rows += bench_exports(profile, server)
+    out.write_text(report(rows, machine(), summary, built, spec), encoding="utf-8")
+    log(f"bench: wrote {out}")
+    return rows
+
+
+def _verdict(row: Row) -> str:
+    return {True: "✅ met", False: "❌ missed", None: "—"}[row.ok]
+
+
+def report(rows: list[Row], host: dict, summary: dict, built: dict, spec) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (`python -m bench`); do not edit by hand — the reasons for",
+        "each missed target live in `bench/notes.py`. Times are p50 / p95 in milliseconds over",
+        "the repeats shown; each path is measured side by side with its lower bound in the same run.",
+        "",
+        "## Machine",
+        "",
+        *[f"- **{key}**: {value}" for key, value in host.items()],
+        "",
+        "## Data set",
+        "",
+        f"- {summary['areas']:,} service areas cut into {summary['pieces']:,} pieces of at most "
+        f"{summary['subdivide_max_vertices']} vertices; {summary['huge_areas']} of "
+        f"{summary['max_vertices']:,} vertices",
+        f"- {summary['signals']:,} signals ({summary['closed']:,} closed) over {summary['period']}, "
+        f"{summary['history_rows']:,} history rows; database {summary['db_size']}",
+        f"- generated in {built.get('seconds')} s"
+        + (" (cached from an earlier run)" if built.get("cached") else "")
+        + f"; spec `{spec.key()}`",
+        "",
+        "## Results",
+        "",
+        "| path | measured p50 / p95 | lower bound | lower bound p50 / p95 | ratio | target | verdict | figures |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = f"{row.ratio:.2f}×" if row.ratio else ""
+        ours = f"{row.ours.text()} (n={row.ours.n})" if row.ours else "—"
+        base = row.baseline.text() if row.baseline else ""
+        lines.append(
+            f"| {row.path} | {ours} | {row.baseline_label} | {base} | {ratio} | {row.target} "
+            f"| {_verdict(row)} | {row.figures} |"
+        )
+    misses = [row for row in rows if row.ok is False or row.ours is None]
+    lines += ["", "## Missed targets and paths not measured", ""]
+    if not misses:
+        lines.append("None.")
+    for row in misses:
+        note = NOTES.get(row.key, "No analysis recorded yet.")
+        lines += [f"### {row.path}", "", note.strip(), ""]
+    lines += ["", "## Notes on the figures", "", NOTES.get("_general", "").strip(), ""]
+    return "\n".join(lines)
+
+
+__all__ = ["FULL", "SMOKE", "Profile", "fmt_ms", "run"]
