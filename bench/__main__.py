@@ -58,8 +58,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0, interactive=False)
     spec, profile = (city.SMOKE, run.SMOKE) if args.smoke else (city.FULL, run.FULL)
-    out = args.out if not args.smoke or args.out != ROOT / "bench" / "RESULTS.md" else (
-        ROOT / "var" / "bench-smoke.md"
+    out = (
+        args.out
+        if not args.smoke or args.out != ROOT / "bench" / "RESULTS.md"
+        else (ROOT / "var" / "bench-smoke.md")
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     run.run(

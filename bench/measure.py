@@ -81,7 +81,7 @@ class Server:
 
     def __enter__(self) -> "Server":
         gunicorn = Path(sys.executable).parent / "gunicorn"
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
             [
                 str(gunicorn),
                 "config.wsgi",

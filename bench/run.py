@@ -13,8 +13,8 @@ from django.db import connection
 from django.urls import NoReverseMatch, reverse
 
 from bench import city, measure
-from bench.notes import NOTES
 from bench.measure import Stats, fmt_ms, timed
+from bench.notes import NOTES
 from geo.routing import service_for_point
 from signals.api.geojson import features_sql
 from signals.api.serializers import SignalPublicSerializer
@@ -237,7 +237,7 @@ def bench_geojson(profile: Profile, port: int, target: int) -> list[Row]:
     def one_query():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT '{{\"type\":\"FeatureCollection\",\"features\":' || ({sql}) || '}}'",
+                f'SELECT \'{{"type":"FeatureCollection","features":\' || ({sql}) || \'}}\'',
                 params,
             )
             cursor.fetchone()
@@ -410,7 +410,7 @@ def bench_creation(profile: Profile, port: int, rng: random.Random) -> list[Row]
         }
         for p in _random_points(rng, profile.creations, 0.0, 0.95)
     ]
-    bare_stats, bare_rate, bare_codes = measure.load(port, "/bench/bare/", payloads)
+    bare_stats, bare_rate, _codes = measure.load(port, "/bench/bare/", payloads)
     try:
         ours, rate, codes = measure.load(port, "/api/v1/signals/", payloads)
     finally:

@@ -14,19 +14,16 @@ is index-assisted, and the nearest candidates come from `<->` KNN ordering.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
-from django.db.models import F, FloatField, Func, Q, Value
+from django.db import connection
 
-from geo.models import Service, ServiceArea, ServiceAreaPiece
+from geo.models import Service, ServiceArea
 
 COVERS = "covers"
 NEAREST = "nearest"
 # KNN candidates ranked in degrees, then re-ranked in metres: the two orders
 # differ only by the latitude's stretch, which 32 pieces absorb comfortably.
 NEAREST_CANDIDATES = 32
-GEOMETRY = GeometryField(srid=4326)
 
 
 class OutsideTerritory(Exception):
@@ -41,63 +38,85 @@ class Route:
     distance_m: float | None
 
 
-class GeographyDistance(Func):
-    """ST_Distance on geography: metres on the WGS84 spheroid."""
+# Areas that handle the category: no category listed (all), it, or its parent type.
+_HANDLES = """
+    s.is_active AND (
+        NOT EXISTS (SELECT 1 FROM geo_servicearea_categories ac WHERE ac.servicearea_id = a.id)
+        OR EXISTS (SELECT 1 FROM geo_servicearea_categories ac
+                   WHERE ac.servicearea_id = a.id AND ac.category_id = ANY(%(categories)s)))
+"""
+# The columns of the area (its geometry deferred: it can weigh megabytes) and its service.
+_AREA_COLUMNS = [f.attname for f in ServiceArea._meta.concrete_fields if f.attname != "geom"]
+_SERVICE_COLUMNS = [f.attname for f in Service._meta.concrete_fields]
+_SELECT = ", ".join([f"a.{c}" for c in _AREA_COLUMNS] + [f"s.{c}" for c in _SERVICE_COLUMNS])
 
-    function = "ST_Distance"
-    arg_joiner = "::geography, "
-    template = "%(function)s(%(expressions)s::geography)"
-    output_field = FloatField()
+# One statement each, not the ORM: it would load every area's full geometry
+# and cost several times the lookup itself to build (see bench/RESULTS.md).
+COVERS_SQL = f"""
+    SELECT {_SELECT}
+    FROM geo_serviceareapiece p
+    JOIN geo_servicearea a ON a.id = p.area_id
+    JOIN geo_service s ON s.id = a.service_id
+    WHERE ST_Covers(p.geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)) AND {_HANDLES}
+    ORDER BY a.priority DESC, a.area_m2, a.id
+    LIMIT 1
+"""  # noqa: S608 (model column names only)
+NEAREST_SQL = f"""
+    SELECT {_SELECT}, ST_Distance(candidate.geom::geography, q.point::geography) AS distance_m
+    FROM (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) AS point) AS q,
+         LATERAL (
+             SELECT p.area_id, p.geom
+             FROM geo_serviceareapiece p
+             JOIN geo_servicearea a ON a.id = p.area_id
+             JOIN geo_service s ON s.id = a.service_id
+             WHERE {_HANDLES}
+             ORDER BY p.geom <-> q.point
+             LIMIT %(candidates)s
+         ) AS candidate
+    JOIN geo_servicearea a ON a.id = candidate.area_id
+    JOIN geo_service s ON s.id = a.service_id
+"""  # noqa: S608 (model column names only)
 
 
-def _pieces_handling(category):
-    """Pieces of active areas that handle `category`: all categories, it, or its parent type."""
-    handles = Q(area__categories__isnull=True) | Q(area__categories=category)
-    if category.parent_id:
-        handles |= Q(area__categories=category.parent_id)
-    return ServiceAreaPiece.objects.filter(handles, area__service__is_active=True).select_related(
-        "area__service"
+def _route(row, method: str, distance_m: float | None) -> Route:
+    split = len(_AREA_COLUMNS)
+    area = ServiceArea.from_db("default", _AREA_COLUMNS, row[:split])
+    service = Service.from_db(
+        "default", _SERVICE_COLUMNS, row[split : split + len(_SERVICE_COLUMNS)]
     )
+    area.service = service
+    return Route(service=service, area=area, method=method, distance_m=distance_m)
 
 
 def service_for_point(*, point: Point, category, max_distance_m: float | None = None) -> Route:
-    if point.srid is None:
-        point = Point(point.x, point.y, srid=4326)
-    pieces = _pieces_handling(category)
-
-    covering = (
-        pieces.filter(geom__covers=point)
-        .order_by("-area__priority", "area__area_m2", "area_id")
-        .first()
-    )
-    if covering is not None:
-        return Route(
-            service=covering.area.service, area=covering.area, method=COVERS, distance_m=None
-        )
+    if point.srid not in (None, 4326):
+        point = point.transform(4326, clone=True)
+    params = {
+        "x": point.x,
+        "y": point.y,
+        "categories": [category.pk, *([category.parent_id] if category.parent_id else [])],
+        "candidates": NEAREST_CANDIDATES,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(COVERS_SQL, params)
+        row = cursor.fetchone()
+        if row is not None:
+            return _route(row, COVERS, None)
+        cursor.execute(NEAREST_SQL, params)
+        candidates = cursor.fetchall()
 
     limit = settings.ROUTING_MAX_DISTANCE_M if max_distance_m is None else max_distance_m
-    candidates = list(
-        pieces.annotate(knn=GeometryDistance("geom", point))
-        .order_by("knn")
-        .annotate(distance_m=GeographyDistance(F("geom"), Value(point, output_field=GEOMETRY)))[
-            :NEAREST_CANDIDATES
-        ]
-    )
-    in_reach = [piece for piece in candidates if piece.distance_m <= limit]
+    in_reach = [row for row in candidates if row[-1] <= limit]
     if not in_reach:
         raise OutsideTerritory
+    area = _AREA_COLUMNS.index
     best = min(
         in_reach,
-        key=lambda piece: (
-            round(piece.distance_m, 3),
-            -piece.area.priority,
-            piece.area.area_m2,
-            piece.area_id,
+        key=lambda row: (
+            round(row[-1], 3),
+            -row[area("priority")],
+            row[area("area_m2")],
+            row[area("id")],
         ),
     )
-    return Route(
-        service=best.area.service,
-        area=best.area,
-        method=NEAREST,
-        distance_m=round(best.distance_m, 1),
-    )
+    return _route(best, NEAREST, round(best[-1], 1))

@@ -60,7 +60,7 @@ _BOUNDS = """
 """
 
 POINTS_SQL = (
-    _BOUNDS
+    _BOUNDS  # noqa: S608 (constants only)
     + """
     SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom')
     FROM (
@@ -76,7 +76,7 @@ POINTS_SQL = (
 )
 
 CLUSTERS_SQL = (
-    _BOUNDS
+    _BOUNDS  # noqa: S608 (constants only)
     + """
     SELECT ST_AsMVT(cells, %(layer)s, %(extent)s, 'geom')
     FROM (
