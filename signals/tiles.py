@@ -1,5 +1,10 @@
 """Signals as Mapbox vector tiles (ST_AsMVT), cached until a signal changes.
 
+A tile shows what the public map shows: the open signals and those closed
+in the last `RECENTLY_CLOSED_DAYS` days (years of history stay in the list
+API and the exports). Each branch has its own index: a partial GiST index on
+the open signals' locations, and `closed_at` for the recent ones.
+
 From `POINTS_MIN_ZOOM` on, layer `signals` holds one point per signal with
 its public reference, status and category code. Below it, a tile would carry
 hundreds of thousands of points: layer `clusters` holds one point per cell
@@ -13,10 +18,14 @@ change moves — so a worker with its own local-memory cache never serves a
 tile older than the last status change either.
 """
 
+import math
+
 from django.core.cache import cache
 from django.db import connection
 
-from workflow.states import CLOSED
+from workflow.states import OPEN
+
+OPEN_VALUES = sorted(state.value for state in OPEN)
 
 LAYER_POINTS = "signals"
 LAYER_CLUSTERS = "clusters"
@@ -27,6 +36,7 @@ BUFFER = 64
 CLUSTER_CELL = 64  # tile units per cluster cell: 64 cells across a tile
 CACHE_SECONDS = 24 * 3600
 VERSION_KEY = "signals:tiles:version"
+RECENTLY_CLOSED_DAYS = 30
 
 
 def tile_exists(z: int, x: int, y: int) -> bool:
@@ -50,14 +60,43 @@ def _version() -> str:
     return f"{counter}:{stamp}:{last_id or 0}"
 
 
+# The search box is given as constants (not computed in the query) so that the
+# planner sees how many signals it holds and picks the right index per branch.
 _BOUNDS = """
-    WITH bounds AS (
-        SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile,
-               -- The tile plus its buffer, in the signals' own SRID so the GiST index applies.
-               ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s,
-                                            margin => %(margin)s), 4326) AS search
+    WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS tile),
+    shown AS (
+        SELECT s.id, s.location, s.reference, s.status, s.category_id
+        FROM signals_signal s
+        WHERE s.location && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+          AND s.status = ANY(%(open)s)
+        UNION ALL
+        SELECT s.id, s.location, s.reference, s.status, s.category_id
+        FROM signals_signal s
+        WHERE s.location && ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)
+          AND s.closed_at IS NOT NULL
+          AND s.closed_at >= now() - make_interval(days => %(days)s)
+          AND NOT s.status = ANY(%(open)s)
     )
 """
+
+
+def _lon_lat_box(z: int, x: int, y: int, margin: float) -> dict:
+    """The tile's bounds in WGS84, widened by `margin` (a fraction of the tile)."""
+    n = 2**z
+
+    def lon(tx: float) -> float:
+        return tx / n * 360 - 180
+
+    def lat(ty: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * ty / n))))
+
+    return {
+        "w": lon(x - margin),
+        "e": lon(x + 1 + margin),
+        "n": lat(max(0.0, y - margin)),
+        "s": lat(min(float(n), y + 1 + margin)),
+    }
+
 
 POINTS_SQL = (
     _BOUNDS  # noqa: S608 (constants only)
@@ -67,32 +106,41 @@ POINTS_SQL = (
         SELECT ST_AsMVTGeom(ST_Transform(s.location, 3857), bounds.tile,
                             %(extent)s, %(buffer)s, true) AS geom,
                s.reference, s.status, c.code AS category
-        FROM signals_signal s
+        FROM shown s
         JOIN signals_category c ON c.id = s.category_id, bounds
-        WHERE s.location && bounds.search
     ) AS features
     WHERE geom IS NOT NULL
 """
 )
 
+# Cells computed with arithmetic on projected coordinates: one ST_AsMVTGeom
+# per cell instead of one per signal (tens of thousands at city scale).
 CLUSTERS_SQL = (
     _BOUNDS  # noqa: S608 (constants only)
-    + """
-    SELECT ST_AsMVT(cells, %(layer)s, %(extent)s, 'geom')
-    FROM (
-        SELECT ST_SnapToGrid(geom, %(cell)s, %(cell)s, %(cell)s / 2.0, %(cell)s / 2.0) AS geom,
+    + """,
+    grid AS (
+        SELECT ST_XMin(tile) AS x0, ST_YMax(tile) AS y0,
+               (ST_XMax(tile) - ST_XMin(tile)) * %(cell)s / %(extent)s AS size
+        FROM bounds
+    ),
+    cells AS (
+        SELECT floor((ST_X(p) - grid.x0) / grid.size) AS i,
+               floor((grid.y0 - ST_Y(p)) / grid.size) AS j,
                count(*) AS count,
-               count(*) FILTER (WHERE NOT status = ANY(%(closed)s)) AS open
-        FROM (
-            SELECT ST_AsMVTGeom(ST_Transform(s.location, 3857), bounds.tile,
-                                %(extent)s, 0, true) AS geom,
-                   s.status
-            FROM signals_signal s, bounds
-            WHERE s.location && bounds.search
-        ) AS points
-        WHERE geom IS NOT NULL
-        GROUP BY 1
-    ) AS cells
+               count(*) FILTER (WHERE status = ANY(%(open)s)) AS open
+        FROM (SELECT ST_Transform(location, 3857) AS p, status FROM shown) AS points, grid
+        GROUP BY 1, 2
+    )
+    SELECT ST_AsMVT(features, %(layer)s, %(extent)s, 'geom')
+    FROM (
+        SELECT ST_AsMVTGeom(
+                   ST_SetSRID(ST_MakePoint(grid.x0 + (i + 0.5) * grid.size,
+                                           grid.y0 - (j + 0.5) * grid.size), 3857),
+                   bounds.tile, %(extent)s, 0, true) AS geom,
+               count, open
+        FROM cells, grid, bounds
+    ) AS features
+    WHERE geom IS NOT NULL
 """
 )
 
@@ -105,10 +153,11 @@ def _render(z: int, x: int, y: int) -> bytes:
         "y": y,
         "extent": EXTENT,
         "buffer": BUFFER,
-        "margin": BUFFER / EXTENT if points else 0.0,
+        **_lon_lat_box(z, x, y, BUFFER / EXTENT if points else 0.0),
         "layer": LAYER_POINTS if points else LAYER_CLUSTERS,
         "cell": CLUSTER_CELL,
-        "closed": [state.value for state in CLOSED],
+        "open": OPEN_VALUES,
+        "days": RECENTLY_CLOSED_DAYS,
     }
     with connection.cursor() as cursor:
         cursor.execute(POINTS_SQL if points else CLUSTERS_SQL, params)
