@@ -2,6 +2,7 @@
 
 import json
 import math
+import os
 import platform
 import random
 import time
@@ -455,8 +456,17 @@ def _delete_created() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM signals_signal WHERE source <> 'import'")
         ids = [row[0] for row in cursor.fetchall()]
-        for table in ("workflow_statuschange", "signals_photo", "signals_follower"):
-            cursor.execute(f"DELETE FROM {table} WHERE signal_id = ANY(%s)", [ids])
+        # Every table that points at a signal (history, photos, whatever the apps add).
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, a.attname
+            FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND c.confrelid = 'signals_signal'::regclass
+            """
+        )
+        for table, column in cursor.fetchall():
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [ids])
         cursor.execute("DELETE FROM signals_signal WHERE id = ANY(%s)", [ids])
 
 
@@ -518,8 +528,6 @@ def machine() -> dict:
             " current_setting('max_parallel_workers_per_gather')"
         )
         pg, postgis, buffers, work_mem, jit, parallel = cursor.fetchone()
-    import os
-
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu} × {os.cpu_count()}",
@@ -530,6 +538,8 @@ def machine() -> dict:
         "postgis": postgis,
         "pg settings": f"shared_buffers={buffers}, work_mem={work_mem}, jit={jit}, "
         f"max_parallel_workers_per_gather={parallel}",
+        # Other programs on the machine (other test suites, load tests) skew the figures.
+        "load average at the end (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in os.getloadavg()),
     }
 
 
