@@ -302,6 +302,48 @@ def _status_case(draw: str, column: int) -> str:
     return f"CASE {cases} ELSE '{STATUSES[-1][0]}' END"
 
 
+SIGNAL_COLUMNS = {
+    "id", "uuid", "reference", "category_id", "description", "location", "address",
+    "reporter_email", "service_id", "routing_method", "routing_distance_m", "status", "source",
+    "created_at", "updated_at", "closed_at", "version",
+}  # fmt: skip
+HISTORY_COLUMNS = {
+    "id", "signal_id", "from_state", "to_state", "actor_id", "message", "note", "created_at",
+}  # fmt: skip
+EMPTY_BY_TYPE = {
+    "character varying": "''",
+    "text": "''",
+    "boolean": "false",
+    "integer": "0",
+    "smallint": "0",
+    "bigint": "0",
+    "double precision": "0",
+    "jsonb": "'{}'::jsonb",
+    "timestamp with time zone": "now()",
+}
+
+
+def extra_columns(table: str, known: set[str]) -> tuple[str, str]:
+    """(", col, ...", ", value, ...") for the required columns that other apps add later.
+
+    Django gives NOT NULL columns no database default; a new one would break
+    the bulk insert, so it gets the empty value of its type, as a blank field would.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
+            ORDER BY ordinal_position
+            """,
+            [table],
+        )
+        extra = [(name, kind) for name, kind in cursor.fetchall() if name not in known]
+    names = "".join(f", {name}" for name, _ in extra)
+    values = "".join(f", {EMPTY_BY_TYPE.get(kind, 'DEFAULT')}" for _, kind in extra)
+    return names, values
+
+
 def _signals(spec: CitySpec) -> None:
     _sql("SELECT setseed(%s)", [spec.seed])
     descriptions = [text for texts in DESCRIPTIONS.values() for text in texts]
@@ -362,7 +404,7 @@ def _signals(spec: CitySpec) -> None:
         INSERT INTO signals_signal (
             uuid, reference, category_id, description, location, address, reporter_email,
             service_id, routing_method, routing_distance_m, status, source,
-            created_at, updated_at, closed_at, version)
+            created_at, updated_at, closed_at, version{extra_columns("signals_signal", SIGNAL_COLUMNS)[0]})
         SELECT gen_random_uuid(),
                -- As signals.references: at least six digits, never truncated.
                %(prefix)s || '-' || extract(year FROM created_at)::int || '-'
@@ -379,6 +421,7 @@ def _signals(spec: CitySpec) -> None:
                CASE WHEN status IN {CLOSED!r}
                     THEN least(now(), created_at + make_interval(secs => delay_draw * 20 * 86400)) END,
                CASE WHEN status = 'new' THEN 1 WHEN status IN ('accepted', 'rejected') THEN 2 ELSE 3 END
+               {extra_columns("signals_signal", SIGNAL_COLUMNS)[1]}
         FROM shaped
         """,
         {
@@ -391,19 +434,25 @@ def _signals(spec: CitySpec) -> None:
         },
     )
     # History: creation, acceptance (for those that went past "new"), final move.
+    names, values = extra_columns("workflow_statuschange", HISTORY_COLUMNS)
     _sql(
-        """
-        INSERT INTO workflow_statuschange (signal_id, from_state, to_state, actor_id, message, note, created_at)
-        SELECT id, '', 'new', NULL::integer, '', '', created_at FROM signals_signal WHERE source = 'import'
-        UNION ALL
-        SELECT id, 'new', CASE WHEN status = 'rejected' THEN 'rejected' ELSE 'accepted' END,
-               NULL, 'Votre signalement a été pris en compte.', 'note interne',
-               created_at + (updated_at - created_at) / 3
-        FROM signals_signal WHERE source = 'import' AND status <> 'new'
-        UNION ALL
-        SELECT id, 'accepted', status, NULL, '', '', updated_at
-        FROM signals_signal
-        WHERE source = 'import' AND status NOT IN ('new', 'accepted', 'rejected')
+        f"""
+        INSERT INTO workflow_statuschange
+            (signal_id, from_state, to_state, actor_id, message, note, created_at{names})
+        SELECT h.*{values} FROM (
+            SELECT id, '' AS from_state, 'new' AS to_state, NULL::integer AS actor_id,
+                   '' AS message, '' AS note, created_at
+            FROM signals_signal WHERE source = 'import'
+            UNION ALL
+            SELECT id, 'new', CASE WHEN status = 'rejected' THEN 'rejected' ELSE 'accepted' END,
+                   NULL, 'Votre signalement a été pris en compte.', 'note interne',
+                   created_at + (updated_at - created_at) / 3
+            FROM signals_signal WHERE source = 'import' AND status <> 'new'
+            UNION ALL
+            SELECT id, 'accepted', status, NULL, '', '', updated_at
+            FROM signals_signal
+            WHERE source = 'import' AND status NOT IN ('new', 'accepted', 'rejected')
+        ) AS h
         """
     )
     for _name, definition in indexes:

@@ -74,6 +74,8 @@ class Server:
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "bench-only-not-a-secret-0123456789abcdefghijklmnop",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            # Plain HTTP on loopback: TLS belongs to the front server in production.
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "ERROR",
             "PYTHONPATH": str(ROOT),
         }

@@ -14,8 +14,10 @@ is index-assisted, and the nearest candidates come from `<->` KNN ordering.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.db.models import FloatField, Func
 
 from geo.models import Service, ServiceArea
 
@@ -24,6 +26,7 @@ NEAREST = "nearest"
 # KNN candidates ranked in degrees, then re-ranked in metres: the two orders
 # differ only by the latitude's stretch, which 32 pieces absorb comfortably.
 NEAREST_CANDIDATES = 32
+GEOMETRY = GeometryField(srid=4326)
 
 
 class OutsideTerritory(Exception):
@@ -36,6 +39,15 @@ class Route:
     area: ServiceArea
     method: str
     distance_m: float | None
+
+
+class GeographyDistance(Func):
+    """ST_Distance on geography: metres on the WGS84 spheroid (for ORM queries elsewhere)."""
+
+    function = "ST_Distance"
+    arg_joiner = "::geography, "
+    template = "%(function)s(%(expressions)s::geography)"
+    output_field = FloatField()
 
 
 # Areas that handle the category: no category listed (all), it, or its parent type.

@@ -6,7 +6,7 @@ OPEN_STATES = "'accepted', 'in_progress', 'new', 'on_hold', 'scheduled'"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("signals", "0002_reference_sequence"),
+        ("signals", "0003_idempotency_key"),
     ]
 
     operations = [
