@@ -339,7 +339,7 @@ def bench_tiles(profile: Profile, port: int) -> list[Row]:
         fetch(*next_tile())
 
     uncached = _timed_uncached(uncached_z14, profile.tiles)
-    cached = timed(lambda: fetch(*z14[0]), profile.tiles)
+    cached = timed(lambda: fetch(*z14[0]), profile.tiles, warmup=4)
     rows.append(
         Row(
             "tile_z14",
@@ -358,7 +358,7 @@ def bench_tiles(profile: Profile, port: int) -> list[Row]:
             fetch(*tile)
 
     uncached_low = _timed_uncached(whole_city, max(3, profile.tiles // 5))
-    cached_low = timed(whole_city, profile.tiles)
+    cached_low = timed(whole_city, profile.tiles, warmup=4)
     rows.append(
         Row(
             "lowzoom_tiles",
@@ -403,7 +403,7 @@ def _aggregates(profile: Profile, port: int, bbox) -> list[Row]:
         assert status == 200, (status, body[:300])
 
     uncached = _timed_uncached(fetch, max(3, profile.tiles // 5))
-    cached = timed(fetch, profile.tiles)
+    cached = timed(fetch, profile.tiles, warmup=4)
     return [
         Row(
             "lowzoom_aggregates",

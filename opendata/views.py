@@ -6,7 +6,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from opendata import dansmarue
-from opendata.exports import geojson_stream, signals_csv_stream
+from opendata.exports import batched, geojson_stream, signals_csv_stream
 from opendata.params import BadParameter, parse_bbox
 from opendata.selectors import signals_open_data
 from signals.api.filters import SignalFilter
@@ -27,7 +27,7 @@ def _filtered(request):
 
 
 def _download(stream, content_type: str, extension: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(stream, content_type=content_type)
+    response = StreamingHttpResponse(batched(stream), content_type=content_type)
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="signalements-{stamp}.{extension}"'
     return response

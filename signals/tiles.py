@@ -51,6 +51,16 @@ def tiles_invalidate() -> None:
         cache.set(VERSION_KEY, 2, None)
 
 
+def signals_cached(key: str, compute):
+    """`compute()`, cached until the next write on a signal (same version as the tiles)."""
+    full_key = f"signals:{_version()}:{key}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, CACHE_SECONDS)
+    return value
+
+
 def _version() -> str:
     counter = cache.get_or_set(VERSION_KEY, 1, None)
     with connection.cursor() as cursor:

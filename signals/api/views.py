@@ -1,3 +1,4 @@
+import hashlib
 import json
 import re
 
@@ -32,6 +33,7 @@ from signals.selectors import (
     signals_public,
 )
 from signals.services import IdempotencyConflict, signal_create, signal_create_idempotent
+from signals.tiles import signals_cached
 
 IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,128}")  # printable ASCII, no spaces
 
@@ -172,15 +174,20 @@ class SignalAggregatesView(generics.GenericAPIView):
         params = AggregatesQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         zoom = params.validated_data["zoom"]
-        cells = signals_aggregated(queryset=self.filter_queryset(self.get_queryset()), zoom=zoom)
-        return Response(
-            {
+
+        def compute() -> dict:
+            queryset = self.filter_queryset(self.get_queryset())
+            cells = signals_aggregated(queryset=queryset, zoom=zoom)
+            return {
                 "zoom": zoom,
                 "cell_size_m": round(aggregate_cell_size_m(zoom=zoom), 1),
                 "total": sum(cell["count"] for cell in cells),
                 "cells": cells,
             }
-        )
+
+        # A whole-city view aggregates every signal: cached until a signal changes.
+        key = "aggregates:" + hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
+        return Response(signals_cached(key, compute))
 
 
 class SignalNearbyView(generics.GenericAPIView):

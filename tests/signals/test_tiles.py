@@ -82,3 +82,14 @@ def test_tiles_outside_the_grid_are_404(client, path):
 
 def test_only_get(client, signal):
     assert client.post(url(INSIDE_WEST, 14)).status_code == 405
+
+
+def test_aggregates_are_cached_until_a_signal_changes(
+    client, signal, django_assert_max_num_queries
+):
+    url = "/api/v1/signals/aggregates/?zoom=12"
+    assert client.get(url).json()["total"] == 1
+    with django_assert_max_num_queries(1):  # the version stamp only
+        assert client.get(url).json()["total"] == 1
+    make_signal(signal.category, INSIDE_WEST)
+    assert client.get(url).json()["total"] == 2
