@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "rest_framework",
+    "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -171,6 +172,11 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 # Absolute links in e-mails are built from this, not from the request's Host header.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Staff side (workflow) --------------------------------------------------
+LOGIN_URL = "workflow:login"
+LOGIN_REDIRECT_URL = "workflow:queue"
+LOGOUT_REDIRECT_URL = "workflow:login"
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("signals.urls")),
     path("api/v1/", include("geo.urls")),
+    path("api/v1/", include("workflow.api.urls")),
     path("", include("workflow.urls")),
     path("", include("opendata.urls")),
     path("", include("publicmap.urls")),

@@ -158,6 +158,7 @@ def load_signals(count: int = 300, seed: int = 2026) -> int:
     paths, weights = zip(*STATUS_PATHS, strict=True)
     now = timezone.now()
     created = 0
+    made: list[Signal] = []
     for _ in range(count):
         category = rng.choice(leaves)
         reported = now - timedelta(days=rng.uniform(0, 180), minutes=rng.randint(0, 600))
@@ -172,6 +173,18 @@ def load_signals(count: int = 300, seed: int = 2026) -> int:
             at = reported
             for state in rng.choices(paths, weights=weights)[0]:
                 at = min(now, at + timedelta(hours=rng.uniform(2, 24 * 10)))
-                signal = signal_transition(signal=signal, to=state, message=MESSAGES[state], at=at)
+                # What the workflow's rules need for these states: a date, an original.
+                extra = {}
+                if state == State.SCHEDULED:
+                    extra["planned_for"] = (at + timedelta(days=rng.randint(1, 14))).date()
+                if state == State.DUPLICATE:
+                    if not made:
+                        break
+                    extra["duplicate_of"] = rng.choice(made)
+                signal = signal_transition(
+                    signal=signal, to=state, message=MESSAGES[state], at=at, **extra
+                )
+        if signal.status != State.DUPLICATE:
+            made.append(signal)
         created += 1
     return created

@@ -11,10 +11,18 @@ class StatusChange(models.Model):
 
     The creation of a signal is the first row (from_state empty, to_state new).
     `message` is public; `note` is internal to the services and never leaves
-    the staff side.
+    the staff side. Transfers, category changes and comments are history rows
+    too (`kind`), with from_state = to_state: the history is one timeline.
     """
 
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        TRANSFER = "transfer", _("Transfer")
+        CATEGORY = "category", _("Category change")
+        COMMENT = "comment", _("Internal comment")
+
     signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="history")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STATUS)
     from_state = models.CharField(_("from"), max_length=20, choices=State.choices, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=State.choices)
     actor = models.ForeignKey(
@@ -27,6 +35,24 @@ class StatusChange(models.Model):
     )
     message = models.TextField(_("public message"), blank=True)
     note = models.TextField(_("internal note"), blank=True)
+    # Set on a move to `scheduled`.
+    planned_for = models.DateField(_("planned for"), null=True, blank=True)
+    # Set on a move to `duplicate`: the signal this one repeats.
+    duplicate_of = models.ForeignKey(
+        "signals.Signal",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("duplicate of"),
+    )
+    # Set on transfers and category changes (re-routing).
+    from_service = models.ForeignKey(
+        "geo.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    to_service = models.ForeignKey(
+        "geo.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -36,3 +62,84 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.from_state or '∅'} → {self.to_state}"
+
+    @property
+    def is_public_status_change(self) -> bool:
+        return self.kind == self.Kind.STATUS and bool(self.from_state)
+
+
+class Membership(models.Model):
+    """A staff member's place in a technical service: what they see and may act on."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        SUPERVISOR = "supervisor", _("Supervisor")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    service = models.ForeignKey(
+        "geo.Service",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("service"),
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.AGENT)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "service"], name="membership_once_per_service")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.service} ({self.role})"
+
+
+class ReporterOptOut(models.Model):
+    """The reporter of this signal asked for no more e-mails about it."""
+
+    signal = models.OneToOneField(
+        "signals.Signal", on_delete=models.CASCADE, related_name="reporter_opt_out"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"opt-out of signal {self.signal_id}"
+
+
+class OutgoingMail(models.Model):
+    """Transactional outbox: written in the transaction of the change it announces.
+
+    A mail row exists if and only if the change committed; sending happens after
+    commit, and what could not be sent stays here until `send_pending_mail`
+    delivers it.
+    """
+
+    signal = models.ForeignKey(
+        "signals.Signal", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    to = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    unsubscribe_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="outgoingmail_pending",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"mail #{self.pk} ({'sent' if self.sent_at else 'pending'})"

@@ -1,3 +1,44 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from workflow import views, views_public
+
 app_name = "workflow"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "gestion/connexion/",
+        auth_views.LoginView.as_view(template_name="workflow/login.html"),
+        name="login",
+    ),
+    path("gestion/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("gestion/", views.queue, name="queue"),
+    path("gestion/lot/", views.bulk, name="bulk"),
+    path("gestion/statistiques/", views.stats, name="stats"),
+    path("gestion/signalements/<str:reference>/", views.signal_detail, name="signal"),
+    path(
+        "gestion/signalements/<str:reference>/statut/",
+        views.signal_transition_view,
+        name="signal-transition",
+    ),
+    path(
+        "gestion/signalements/<str:reference>/transfert/",
+        views.signal_transfer_view,
+        name="signal-transfer",
+    ),
+    path(
+        "gestion/signalements/<str:reference>/categorie/",
+        views.signal_category_view,
+        name="signal-category",
+    ),
+    path(
+        "gestion/signalements/<str:reference>/commentaire/",
+        views.signal_comment_view,
+        name="signal-comment",
+    ),
+    path(
+        "notifications/desabonnement/<str:token>/",
+        views_public.unsubscribe,
+        name="unsubscribe",
+    ),
+]

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 
 from tests.factories import WEST, ServiceFactory, make_area, make_signal
@@ -27,6 +29,16 @@ FORBIDDEN_FROM_CLOSED = [
 ]
 
 
+def needs(target, signal) -> dict:
+    """What the rules of `target` ask for on top of the table: a reason, a date, an original."""
+    extra = {"message": "ok"}
+    if target == State.SCHEDULED:
+        extra["planned_for"] = date(2026, 12, 1)
+    if target == State.DUPLICATE:
+        extra["duplicate_of"] = make_signal(category=signal.category)
+    return extra
+
+
 @pytest.fixture
 def signal_in():
     make_area(ServiceFactory(), WEST)
@@ -34,7 +46,7 @@ def signal_in():
     def build(state):
         signal = make_signal()
         for step in PATH_TO[state]:
-            signal = signal_transition(signal=signal, to=step)
+            signal = signal_transition(signal=signal, to=step, **needs(step, signal))
         return signal
 
     return build
@@ -43,7 +55,7 @@ def signal_in():
 @pytest.mark.parametrize(("source", "target"), EDGES, ids=[f"{s}->{t}" for s, t in EDGES])
 def test_can_go(signal_in, source, target):
     signal = signal_in(source)
-    signal = signal_transition(signal=signal, to=target, message="ok")
+    signal = signal_transition(signal=signal, to=target, **needs(target, signal))
     assert signal.status == target
     last = signal.history.last()
     assert (last.from_state, last.to_state, last.message) == (source, target, "ok")
@@ -57,7 +69,7 @@ def test_cannot_go_from_a_closed_state(signal_in, source, target):
     signal = signal_in(source)
     rows = signal.history.count()
     with pytest.raises(TransitionNotAllowed) as error:
-        signal_transition(signal=signal, to=target)
+        signal_transition(signal=signal, to=target, **needs(target, signal))
     assert "accepted" in str(error.value)  # the message names what is allowed
     signal.refresh_from_db()
     assert signal.status == source
@@ -68,7 +80,9 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(signal_in):
     signal = signal_in(State.NEW)
     signal_transition(signal=signal, to=State.ACCEPTED, expected_version=signal.version)
     with pytest.raises(StaleSignal):
-        signal_transition(signal=signal, to=State.REJECTED, expected_version=signal.version)
+        signal_transition(
+            signal=signal, to=State.REJECTED, message="Non", expected_version=signal.version
+        )
     signal.refresh_from_db()
     assert signal.status == State.ACCEPTED
 

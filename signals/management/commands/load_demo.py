@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from signals.demo import load_categories, load_signals, load_territory
+from workflow.demo import load_staff
 
 
 class Command(BaseCommand):
@@ -15,8 +16,10 @@ class Command(BaseCommand):
         categories = load_categories()
         areas = load_territory()
         signals = load_signals(count=options["signals"])
+        staff = load_staff()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data: {categories} categories, {areas} new areas, {signals} new signals."
+                f"Demo data: {categories} categories, {areas} new areas, {signals} new signals, "
+                f"{len(staff)} staff accounts (demo password, see README)."
             )
         )

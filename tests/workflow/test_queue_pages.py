@@ -1,0 +1,114 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import INSIDE_WEST, make_signal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_keyset_pages_cover_the_queue_once_oldest_first(city):
+    now = timezone.now()
+    made = [
+        make_signal(city.category, INSIDE_WEST, created_at=now - timedelta(days=days))
+        for days in (9, 7, 5, 3, 1)
+    ]
+    client = city.api(city.agent)
+    url, seen = "/api/v1/staff/signals/?page_size=2", []
+    while url:
+        body = client.get(url).json()
+        seen += [row["reference"] for row in body["results"]]
+        url = body["next"]
+    expected = [s.reference for s in sorted([*made, city.ours], key=lambda s: s.created_at)]
+    assert seen == expected
+
+
+def test_a_garbled_cursor_is_a_400(city):
+    response = city.api(city.agent).get("/api/v1/staff/signals/?cursor=%%%")
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
+def test_overdue_flag_follows_the_category_service_level(city):
+    city.category.service_level_days = 2
+    city.category.save()
+    old = make_signal(city.category, INSIDE_WEST, created_at=timezone.now() - timedelta(days=3))
+    rows = {
+        r["reference"]: r
+        for r in city.api(city.agent).get("/api/v1/staff/signals/").json()["results"]
+    }
+    assert rows[old.reference]["is_overdue"] is True
+    assert rows[city.ours.reference]["is_overdue"] is False
+
+
+def test_free_text_search(city):
+    target = make_signal(city.category, INSIDE_WEST, description="Bouche d'égout descellée")
+    body = city.api(city.agent).get("/api/v1/staff/signals/", {"q": "égout"}).json()
+    assert [r["reference"] for r in body["results"]] == [target.reference]
+
+
+def test_bulk_moves_what_it_can_and_reports_the_rest(client, city):
+    second = make_signal(city.category, INSIDE_WEST)
+    client.force_login(city.agent)
+    response = client.post(
+        "/gestion/lot/",
+        {
+            "selected": [
+                f"{city.ours.reference}:1",
+                f"{second.reference}:1",
+                f"{city.theirs.reference}:1",
+            ],
+            "to": "accepted",
+            "message": "Pris en compte",
+        },
+        follow=True,
+    )
+    city.ours.refresh_from_db()
+    second.refresh_from_db()
+    city.theirs.refresh_from_db()
+    assert (city.ours.status, second.status, city.theirs.status) == ("accepted", "accepted", "new")
+    page = response.content.decode()
+    assert city.theirs.reference in page  # reported as not found, not silently skipped
+
+
+def test_the_signal_page_works_without_javascript(client, city):
+    client.force_login(city.agent)
+    page = client.get(f"/gestion/signalements/{city.ours.reference}/")
+    assert 'name="version" value="1"' in page.content.decode()
+    response = client.post(
+        f"/gestion/signalements/{city.ours.reference}/statut/",
+        {"to": "accepted", "message": "Vu", "version": 1},
+    )
+    assert response.status_code == 302
+    city.ours.refresh_from_db()
+    assert city.ours.status == "accepted"
+
+
+def test_a_stale_form_gets_a_conflict_message_and_keeps_what_was_typed(client, city):
+    client.force_login(city.agent)
+    url = f"/gestion/signalements/{city.ours.reference}/statut/"
+    client.post(url, {"to": "accepted", "message": "Vu", "version": 1})
+    late = client.post(url, {"to": "rejected", "message": "Texte tapé par l'agent", "version": 1})
+    assert late.status_code == 409
+    page = late.content.decode()
+    assert "Texte tapé par l&#x27;agent" in page or "Texte tapé par l'agent" in page
+    city.ours.refresh_from_db()
+    assert city.ours.status == "accepted"
+
+
+def test_resident_text_is_escaped_on_staff_pages(client, city):
+    hostile = make_signal(city.category, INSIDE_WEST, description="<script>alert(1)</script>")
+    client.force_login(city.agent)
+    for url in ("/gestion/", f"/gestion/signalements/{hostile.reference}/"):
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page
+
+
+def test_statistics_page_for_supervisors(client, city):
+    client.force_login(city.agent)
+    assert client.get("/gestion/statistiques/").status_code == 403
+    client.force_login(city.supervisor)
+    page = client.get("/gestion/statistiques/")
+    assert page.status_code == 200
+    assert "<svg" in page.content.decode()

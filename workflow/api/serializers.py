@@ -1,0 +1,107 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from geo.models import Service
+from signals.api.fields import GeoJSONPointField
+from signals.api.serializers import CategoryRefSerializer, ServiceRefSerializer
+from signals.models import Category, Signal
+from workflow.models import StatusChange
+from workflow.states import State
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+    from_service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    to_service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+
+    class Meta:
+        model = StatusChange
+        fields = [
+            "kind",
+            "from_state",
+            "to_state",
+            "actor",
+            "message",
+            "note",
+            "planned_for",
+            "duplicate_of",
+            "from_service",
+            "to_service",
+            "created_at",
+        ]
+
+    def get_actor(self, change: StatusChange) -> str | None:
+        return change.actor.get_username() if change.actor_id else None
+
+
+class StaffSignalSerializer(serializers.ModelSerializer):
+    """A signal as the staff API shows it: status, version (for 409s), overdue flag."""
+
+    category = CategoryRefSerializer()
+    service = ServiceRefSerializer(allow_null=True)
+    location = GeoJSONPointField()
+    status_label = serializers.CharField(source="get_status_display")
+    followers_count = serializers.IntegerField(read_only=True, default=None)
+    is_overdue = serializers.BooleanField(read_only=True, default=None)
+    due_at = serializers.DateTimeField(read_only=True, default=None)
+
+    class Meta:
+        model = Signal
+        fields = [
+            "reference",
+            "status",
+            "status_label",
+            "version",
+            "category",
+            "service",
+            "description",
+            "address",
+            "location",
+            "created_at",
+            "updated_at",
+            "closed_at",
+            "due_at",
+            "is_overdue",
+            "followers_count",
+        ]
+
+
+class StaffSignalDetailSerializer(StaffSignalSerializer):
+    history = HistorySerializer(many=True, read_only=True)
+    reporter_email = serializers.EmailField(read_only=True)
+
+    class Meta(StaffSignalSerializer.Meta):
+        fields = [*StaffSignalSerializer.Meta.fields, "reporter_email", "history"]
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=State.choices)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text=_("The version you read; if the signal changed since, the answer is a 409."),
+    )
+    planned_for = serializers.DateField(required=False)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="reference", queryset=Signal.objects.all(), required=False
+    )
+    after_photo = serializers.ImageField(required=False)
+
+
+class TransferInputSerializer(serializers.Serializer):
+    service = serializers.SlugRelatedField(slug_field="slug", queryset=Service.objects.all())
+    reason = serializers.CharField(max_length=2000)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class CategoryInputSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class CommentInputSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)

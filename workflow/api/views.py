@@ -1,0 +1,238 @@
+"""The staff REST API: token (or session) authenticated, scoped by `signals_visible_to`."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework import authentication, permissions, status
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from signals.models import Signal
+from signals.photos import InvalidPhoto, photo_clean
+from workflow.api.serializers import (
+    CategoryInputSerializer,
+    CommentInputSerializer,
+    HistorySerializer,
+    StaffSignalDetailSerializer,
+    StaffSignalSerializer,
+    TransferInputSerializer,
+    TransitionInputSerializer,
+)
+from workflow.forms import PeriodForm, QueueFilterForm
+from workflow.queue import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    BadCursor,
+    queue_page,
+    queue_queryset,
+    status_counts,
+    with_queue_annotations,
+)
+from workflow.selectors import services_of, signals_visible_to, supervised_services
+from workflow.services import (
+    InvalidAction,
+    StaleSignal,
+    TransitionNotAllowed,
+    signal_change_category,
+    signal_comment,
+    signal_transfer,
+    signal_transition,
+)
+from workflow.stats import statistics
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class StaffAPIView(APIView):
+    authentication_classes = [
+        authentication.TokenAuthentication,
+        authentication.SessionAuthentication,
+    ]
+    permission_classes = [permissions.IsAuthenticated]
+
+    def visible_signal(self, reference: str, *, annotated: bool = False):
+        queryset = signals_visible_to(self.request.user).select_related(
+            "category__parent", "service"
+        )
+        if annotated:
+            queryset = with_queue_annotations(queryset).prefetch_related("history__actor")
+        # Another service's signal is a 404, exactly like one that does not exist.
+        return get_object_or_404(queryset, reference=reference)
+
+    def detail(self, reference: str, code: int = status.HTTP_200_OK) -> Response:
+        signal = self.visible_signal(reference, annotated=True)
+        return Response(StaffSignalDetailSerializer(signal).data, status=code)
+
+    def act(self, call, **kwargs):
+        try:
+            return call(**kwargs)
+        except StaleSignal as error:
+            raise Conflict({"detail": str(error), "code": "conflict"}) from None
+        except (TransitionNotAllowed, InvalidAction) as error:
+            raise ValidationError(error.errors) from None
+
+
+class QueueView(StaffAPIView):
+    """GET /api/v1/staff/signals/ — the queue, same filters as the staff pages.
+
+    Keyset pagination: follow `next` (a `cursor` parameter); `page_size` ≤ 200.
+    """
+
+    def get(self, request):
+        form = QueueFilterForm(request.query_params, services=services_of(request.user))
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        filters = form.filters()
+        try:
+            size = int(request.query_params.get("page_size", DEFAULT_PAGE_SIZE))
+        except ValueError:
+            raise ValidationError({"page_size": [_("A whole number.")]}) from None
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                {"page_size": [_("Between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE}]}
+            )
+        try:
+            rows, cursor = queue_page(
+                queue_queryset(request.user, filters),
+                sort=filters.sort,
+                cursor=request.query_params.get("cursor", ""),
+                size=size,
+            )
+        except BadCursor:
+            raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
+        next_url = None
+        if cursor:
+            params = request.query_params.copy()
+            params["cursor"] = cursor
+            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response(
+            {
+                "counts": status_counts(request.user, filters),
+                "next": next_url,
+                "results": StaffSignalSerializer(rows, many=True).data,
+            }
+        )
+
+
+class SignalDetailView(StaffAPIView):
+    """GET /api/v1/staff/signals/<reference>/ — with history, internal notes and version."""
+
+    def get(self, request, reference):
+        return self.detail(reference)
+
+
+class TransitionView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/transitions/ — change the status.
+
+    `{"to": "...", "message": "...", "note": "...", "version": 3}`; `planned_for`
+    (scheduled), `duplicate_of` (a reference), `after_photo` (multipart, resolved).
+    400: a message per field; 404: not one of your services' signals; 409: the
+    signal changed since `version`.
+    """
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        photo = values.pop("after_photo", None)
+        after_photo = None
+        if photo is not None:
+            try:
+                after_photo = photo_clean(data=photo.read(), name="after")
+            except InvalidPhoto as error:
+                raise ValidationError({"after_photo": [str(error)]}) from None
+        self.act(
+            signal_transition,
+            signal=signal,
+            actor=request.user,
+            to=values["to"],
+            message=values.get("message", ""),
+            note=values.get("note", ""),
+            expected_version=values.get("version"),
+            planned_for=values.get("planned_for"),
+            duplicate_of=values.get("duplicate_of"),
+            after_photo=after_photo,
+        )
+        return self.detail(reference)
+
+
+class TransferView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/transfer/ — `{"service": "<slug>", "reason": "..."}`."""
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = TransferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signal = self.act(
+            signal_transfer,
+            signal=signal,
+            actor=request.user,
+            service=data.validated_data["service"],
+            reason=data.validated_data["reason"],
+            expected_version=data.validated_data.get("version"),
+        )
+        # The signal may have left the caller's services: answer with what they may still see.
+        body = {"reference": signal.reference, "service": signal.service.slug}
+        body["version"] = signal.version
+        return Response(body)
+
+
+class CategoryView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/category/ — re-categorise (and re-route)."""
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = CategoryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signal = self.act(
+            signal_change_category,
+            signal=signal,
+            actor=request.user,
+            category=data.validated_data["category"],
+            note=data.validated_data.get("note", ""),
+            expected_version=data.validated_data.get("version"),
+        )
+        return Response(
+            {
+                "reference": signal.reference,
+                "category": signal.category.code,
+                "service": signal.service.slug,
+                "version": signal.version,
+            }
+        )
+
+
+class CommentView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/comments/ — an internal note in the history."""
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = CommentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = self.act(
+            signal_comment, signal=signal, actor=request.user, note=data.validated_data["note"]
+        )
+        return Response(HistorySerializer(change).data, status=status.HTTP_201_CREATED)
+
+
+class StatisticsView(StaffAPIView):
+    """GET /api/v1/staff/statistics/?start=YYYY-MM-DD&end=YYYY-MM-DD — supervisors only."""
+
+    def get(self, request):
+        if not supervised_services(request.user).exists():
+            raise PermissionDenied(_("Statistics are for the services' supervisors."))
+        form = PeriodForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        start, end = form.period()
+        return Response(
+            statistics(
+                signals=Signal.objects.filter(service__in=supervised_services(request.user)),
+                start=start,
+                end=end,
+            )
+        )

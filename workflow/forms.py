@@ -1,0 +1,213 @@
+"""Input of the staff pages (and of the staff API's queue filters)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from geo.models import Service
+from signals.models import Category, Signal
+from workflow.queue import OPEN_VALUES, SORTS, QueueFilters
+from workflow.states import State
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        choices=State.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    older_than_days = forms.IntegerField(
+        label=_("Older than (days)"), required=False, min_value=0, max_value=3650
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    bbox = forms.CharField(
+        label=_("Map area"),
+        required=False,
+        help_text=_("min lon, min lat, max lon, max lat"),
+        max_length=120,
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("oldest", _("Oldest first")),
+            ("newest", _("Newest first")),
+            ("followed", _("Most followed")),
+        ],
+    )
+
+    def __init__(self, *args, services=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = Category.objects.filter(is_active=True).select_related("parent")
+        self.fields["category"].choices = [("", _("All"))] + [
+            (c.code, str(c)) for c in categories.order_by("parent__position", "position")
+        ]
+        services = services if services is not None else Service.objects.all()
+        self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
+
+    def clean_bbox(self):
+        value = self.cleaned_data["bbox"].strip()
+        if not value:
+            return None
+        try:
+            parts = tuple(float(part) for part in value.split(","))
+        except ValueError:
+            parts = ()
+        if (
+            len(parts) != 4
+            or not (-180 <= parts[0] < parts[2] <= 180)
+            or not (-90 <= parts[1] < parts[3] <= 90)
+        ):
+            raise forms.ValidationError(_("Give four numbers: min lon, min lat, max lon, max lat."))
+        return parts
+
+    @staticmethod
+    def empty_filters() -> QueueFilters:
+        # With no filter at all, the queue shows what still needs work.
+        return QueueFilters(status=list(OPEN_VALUES))
+
+    def filters(self) -> QueueFilters:
+        data = self.cleaned_data
+        return QueueFilters(
+            status=data.get("status") or [],
+            category=data.get("category") or "",
+            service=data.get("service") or "",
+            q=data.get("q") or "",
+            older_than_days=data.get("older_than_days"),
+            overdue=bool(data.get("overdue")),
+            bbox=data.get("bbox"),
+            sort=data.get("sort") if data.get("sort") in SORTS else "oldest",
+        )
+
+
+class DuplicateOfField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return Signal.objects.get(reference=value.strip().upper())
+        except Signal.DoesNotExist:
+            raise forms.ValidationError(_("No signal has this reference.")) from None
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=State.choices)
+    message = forms.CharField(
+        label=_("Public message"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Sent to the reporter and followers, and shown on the public page."),
+    )
+    note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Seen by the services only."),
+    )
+    planned_for = forms.DateField(
+        label=_("Planned for"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    duplicate_of = DuplicateOfField(label=_("Original signal (reference)"), required=False)
+    after_photo = forms.ImageField(label=_("“After” photo"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, signal: Signal | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signal is not None:
+            from workflow.states import allowed_from
+
+            allowed = allowed_from(signal.status)
+            self.fields["to"].choices = [(s.value, s.label) for s in State if s in allowed]
+            self.fields["version"].initial = signal.version
+
+
+class TransferForm(forms.Form):
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=Service.objects.filter(is_active=True)
+    )
+    reason = forms.CharField(
+        label=_("Reason (internal)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CategoryChangeForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False).select_related(
+            "parent"
+        ),
+    )
+    note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class CommentForm(forms.Form):
+    note = forms.CharField(
+        label=_("Internal comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class BulkForm(forms.Form):
+    """Checkboxes carry "REFERENCE:VERSION": what the agent saw is what gets changed."""
+
+    selected = forms.MultipleChoiceField(label=_("Signals"), choices=[])
+    to = forms.ChoiceField(label=_("New status"), choices=State.choices)
+    message = forms.CharField(label=_("Public message"), required=False, max_length=5000)
+    note = forms.CharField(label=_("Internal note"), required=False, max_length=5000)
+    planned_for = forms.DateField(
+        label=_("Planned for"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any "REF:version" value is acceptable here; visibility is checked by the view.
+        values = self.data.getlist("selected") if hasattr(self.data, "getlist") else []
+        self.fields["selected"].choices = [(v, v) for v in values]
+
+    def clean_selected(self) -> list[tuple[str, int | None]]:
+        pairs = []
+        for value in self.cleaned_data["selected"]:
+            reference, _sep, version = value.partition(":")
+            try:
+                pairs.append((reference, int(version) if version else None))
+            except ValueError:
+                raise forms.ValidationError(_("Invalid selection.")) from None
+        return pairs
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end comes before the start."))
+        return data
+
+    def period(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        end = self.cleaned_data.get("end") or today
+        start = self.cleaned_data.get("start") or end - timedelta(days=89)
+        return start, end

@@ -1,0 +1,156 @@
+"""E-mails to the reporter and the confirmed followers on every public status change.
+
+Transactional outbox: the mails are written as `OutgoingMail` rows inside the
+transaction of the change (so they exist if and only if the change committed),
+then sent once it commits. A mail server that is down costs nothing but a
+delay: the rows stay pending and `manage.py send_pending_mail`, run by a timer,
+sends them later. Sending never raises into the request that made the change.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import get_connection
+from django.core.mail.message import EmailMessage
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from workflow.models import OutgoingMail, ReporterOptOut, StatusChange
+from workflow.states import State
+
+logger = logging.getLogger(__name__)
+
+# After this many failed attempts a mail is left for a human to look at.
+MAX_ATTEMPTS = 10
+REPORTER_SALT = "workflow.reporter-unsubscribe"
+
+
+def reporter_token(signal) -> str:
+    return signing.dumps(str(signal.uuid), salt=REPORTER_SALT, compress=True)
+
+
+def reporter_token_signal_uuid(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=REPORTER_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def public_signal_url(signal) -> str:
+    # The residents' page of a signal (publicmap).
+    return _absolute(f"/signalements/{signal.reference}/")
+
+
+def recipients(signal) -> list[tuple[str, str]]:
+    """(e-mail, unsubscribe token) of everyone to tell, the reporter first, each once."""
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    if signal.reporter_email and not ReporterOptOut.objects.filter(signal=signal).exists():
+        found.append((signal.reporter_email, reporter_token(signal)))
+        seen.add(signal.reporter_email.lower())
+    for follower in signal.followers.filter(confirmed_at__isnull=False).order_by("id"):
+        if follower.email.lower() not in seen:
+            found.append((follower.email, str(follower.token)))
+            seen.add(follower.email.lower())
+    return found
+
+
+def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
+    """Write the mails announcing `change` (call inside its transaction); send them on commit."""
+    if not change.is_public_status_change:
+        return []
+    signal = change.signal
+    mails = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for email, token in recipients(signal):
+            context = {
+                "signal": signal,
+                "status_label": State(change.to_state).label,
+                "message": change.message,
+                "planned_for": change.planned_for,
+                "duplicate_of": change.duplicate_of,
+                "signal_url": public_signal_url(signal),
+                "original_url": public_signal_url(change.duplicate_of)
+                if change.duplicate_of
+                else "",
+                "unsubscribe_url": _absolute(
+                    reverse("workflow:unsubscribe", kwargs={"token": token})
+                ),
+            }
+            subject = render_to_string("workflow/mail/status_subject.txt", context)
+            mails.append(
+                OutgoingMail(
+                    signal=signal,
+                    to=email,
+                    subject=" ".join(subject.split())[:255],
+                    body=render_to_string("workflow/mail/status_body.txt", context),
+                    unsubscribe_url=context["unsubscribe_url"],
+                )
+            )
+    mails = OutgoingMail.objects.bulk_create(mails)
+    if mails:
+        ids = [mail.pk for mail in mails]
+        transaction.on_commit(lambda: mails_send(ids=ids))
+    return mails
+
+
+def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:
+    """Send pending mails (these ids, or the oldest pending ones); returns (sent, failed).
+
+    Never raises: a failure is recorded on the row and retried later.
+    """
+    pending = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    if ids is not None:
+        pending = pending.filter(pk__in=ids)
+    sent = failed = 0
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception as error:  # any backend error (socket, auth, TLS) means: try later
+        logger.warning("Mail server unavailable, mails stay queued: %s", error)
+        OutgoingMail.objects.filter(pk__in=pending.values("pk")[:limit]).update(
+            attempts=F("attempts") + 1, last_error=str(error)[:2000]
+        )
+        return 0, pending.count()
+    try:
+        for mail in pending.order_by("created_at", "id")[:limit]:
+            message = EmailMessage(
+                subject=mail.subject,
+                body=mail.body,
+                to=[mail.to],
+                connection=connection,
+                headers={
+                    "Auto-Submitted": "auto-generated",
+                    "List-Unsubscribe": f"<{mail.unsubscribe_url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                }
+                if mail.unsubscribe_url
+                else {"Auto-Submitted": "auto-generated"},
+            )
+            try:
+                message.send()
+            except Exception as error:  # recorded and retried, never raised into a transition
+                logger.warning("Mail %s not sent, will retry: %s", mail.pk, error)
+                OutgoingMail.objects.filter(pk=mail.pk).update(
+                    attempts=F("attempts") + 1, last_error=str(error)[:2000]
+                )
+                failed += 1
+            else:
+                OutgoingMail.objects.filter(pk=mail.pk).update(
+                    sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+                )
+                sent += 1
+    finally:
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection must not turn a retry into an error
+            logger.debug("Closing the mail connection failed", exc_info=True)
+    return sent, failed

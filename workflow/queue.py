@@ -1,0 +1,193 @@
+"""The triage queue: filters, overdue flag, counts per status and keyset pagination.
+
+Shared by the staff pages and the staff API so that both list the same thing.
+Pages are cut with a keyset (WHERE (created_at, id) > (last seen)) rather than
+OFFSET, so page 10,000 of a million signals costs what page 1 costs.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from signals.models import Follower, Signal
+from workflow.selectors import signals_visible_to
+from workflow.states import OPEN, State
+
+SORTS = ("oldest", "newest", "followed")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+OPEN_VALUES = [state.value for state in OPEN]
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass
+class QueueFilters:
+    status: list[str] = field(default_factory=list)
+    category: str = ""
+    service: str = ""
+    q: str = ""
+    older_than_days: int | None = None
+    overdue: bool = False
+    bbox: tuple[float, float, float, float] | None = None
+    sort: str = "oldest"
+
+
+def _followers_count():
+    confirmed = (
+        Follower.objects.filter(signal=OuterRef("pk"), confirmed_at__isnull=False)
+        .order_by()
+        .values("signal")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(confirmed, output_field=IntegerField()), Value(0))
+
+
+def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None = None):
+    now = now or timezone.now()
+    due_at = ExpressionWrapper(
+        F("created_at")
+        + ExpressionWrapper(
+            F("category__service_level_days") * Value(timedelta(days=1)),
+            output_field=DurationField(),
+        ),
+        output_field=DateTimeField(),
+    )
+    return queryset.annotate(
+        due_at=due_at,
+        followers_count=_followers_count(),
+    ).annotate(
+        is_overdue=Case(
+            When(Q(status__in=OPEN_VALUES, due_at__lt=now), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def queue_queryset(user, filters: QueueFilters, *, with_status: bool = True) -> QuerySet[Signal]:
+    """The user's visible signals, filtered; `with_status=False` leaves the status filter out
+    (for the counts per status shown next to it)."""
+    queryset = with_queue_annotations(
+        signals_visible_to(user).select_related("category__parent", "service")
+    )
+    if with_status and filters.status:
+        queryset = queryset.filter(status__in=filters.status)
+    if filters.category:
+        queryset = queryset.filter(
+            Q(category__code=filters.category) | Q(category__parent__code=filters.category)
+        )
+    if filters.service:
+        queryset = queryset.filter(service__slug=filters.service)
+    if filters.q:
+        text = filters.q.strip()
+        queryset = queryset.filter(
+            Q(reference__iexact=text) | Q(description__icontains=text) | Q(address__icontains=text)
+        )
+    if filters.older_than_days is not None:
+        queryset = queryset.filter(
+            created_at__lte=timezone.now() - timedelta(days=filters.older_than_days)
+        )
+    if filters.overdue:
+        queryset = queryset.filter(is_overdue=True)
+    if filters.bbox:
+        queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
+    return queryset
+
+
+def status_counts(user, filters: QueueFilters) -> dict[str, int]:
+    rows = (
+        queue_queryset(user, filters, with_status=False)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"))
+    )
+    found = {row["status"]: row["n"] for row in rows}
+    return {state.value: found.get(state.value, 0) for state in State}
+
+
+# --- keyset pagination ------------------------------------------------------
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if sort == "followed":
+            count, pk = int(values[0]), int(values[1])
+            return [count, pk]
+        moment = parse_datetime(values[0])
+        if moment is None:
+            raise BadCursor
+        return [moment, int(values[1])]
+    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, json.JSONDecodeError):
+        raise BadCursor from None
+
+
+def _ordered(queryset: QuerySet[Signal], sort: str) -> QuerySet[Signal]:
+    if sort == "newest":
+        return queryset.order_by("-created_at", "-id")
+    if sort == "followed":
+        return queryset.order_by("-followers_count", "id")
+    return queryset.order_by("created_at", "id")
+
+
+def _after(queryset: QuerySet[Signal], sort: str, key: list) -> QuerySet[Signal]:
+    first, pk = key
+    if sort == "newest":
+        return queryset.filter(Q(created_at__lt=first) | Q(created_at=first, id__lt=pk))
+    if sort == "followed":
+        return queryset.filter(Q(followers_count__lt=first) | Q(followers_count=first, id__gt=pk))
+    return queryset.filter(Q(created_at__gt=first) | Q(created_at=first, id__gt=pk))
+
+
+def _key(signal: Signal, sort: str) -> list:
+    if sort == "followed":
+        return [signal.followers_count, signal.pk]
+    return [signal.created_at.isoformat(), signal.pk]
+
+
+def queue_page(
+    queryset: QuerySet[Signal], *, sort: str, cursor: str = "", size: int = DEFAULT_PAGE_SIZE
+) -> tuple[list[Signal], str]:
+    """One page and the cursor of the next ("" on the last page). Raises `BadCursor`."""
+    sort = sort if sort in SORTS else "oldest"
+    size = max(1, min(size, MAX_PAGE_SIZE))
+    queryset = _ordered(queryset, sort)
+    if cursor:
+        queryset = _after(queryset, sort, decode_cursor(cursor, sort))
+    rows = list(queryset[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (encode_cursor(_key(rows[-1], sort)) if more and rows else "")

@@ -1,0 +1,373 @@
+"""The staff pages (server-rendered; every action is a plain form that works without JS)."""
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from signals.models import Signal
+from signals.photos import InvalidPhoto, photo_clean
+from workflow.forms import (
+    BulkForm,
+    CategoryChangeForm,
+    CommentForm,
+    PeriodForm,
+    QueueFilterForm,
+    TransferForm,
+    TransitionForm,
+)
+from workflow.queue import (
+    OPEN_VALUES,
+    BadCursor,
+    queue_page,
+    queue_queryset,
+    status_counts,
+    with_queue_annotations,
+)
+from workflow.selectors import (
+    is_supervisor,
+    services_of,
+    signals_visible_to,
+    supervised_services,
+)
+from workflow.services import (
+    InvalidAction,
+    StaleSignal,
+    TransitionNotAllowed,
+    signal_change_category,
+    signal_comment,
+    signal_transfer,
+    signal_transition,
+    signals_bulk_transition,
+)
+from workflow.states import State
+from workflow.stats import statistics
+
+PAGE_SIZE = 50
+
+
+def staff_required(view):
+    """Logged in and member of at least one service (or superuser); else a 403 page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not services_of(request.user).exists():
+            return render(request, "workflow/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _context(request, **extra) -> dict:
+    return {"can_see_stats": is_supervisor(request.user), **extra}
+
+
+@staff_required
+def queue(request):
+    services = services_of(request.user)
+    form = QueueFilterForm(request.GET or None, services=services, initial={"status": OPEN_VALUES})
+    if request.GET and not form.is_valid():
+        return render(
+            request,
+            "workflow/queue.html",
+            _context(request, form=form, rows=[], counts={}, services=services),
+            status=400,
+        )
+    filters = form.filters() if request.GET else QueueFilterForm.empty_filters()
+    try:
+        rows, cursor = queue_page(
+            queue_queryset(request.user, filters),
+            sort=filters.sort,
+            cursor=request.GET.get("cursor", ""),
+            size=PAGE_SIZE,
+        )
+    except BadCursor:
+        rows, cursor = [], ""
+        messages.error(request, _("This page link is not valid any more; back to the first page."))
+    next_query = ""
+    if cursor:
+        params = request.GET.copy()
+        params["cursor"] = cursor
+        next_query = params.urlencode()
+    first_query = request.GET.copy()
+    first_query.pop("cursor", None)
+    counts = status_counts(request.user, filters)
+    return render(
+        request,
+        "workflow/queue.html",
+        _context(
+            request,
+            form=form,
+            rows=rows,
+            counts=[(State(value), count) for value, count in counts.items()],
+            total=sum(counts.values()),
+            next_query=next_query,
+            first_query=first_query.urlencode(),
+            is_first_page=not request.GET.get("cursor"),
+            bulk_targets=[s for s in State if s not in (State.NEW, State.DUPLICATE)],
+            services=services,
+        ),
+    )
+
+
+def _safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return fallback
+
+
+@staff_required
+@require_POST
+def bulk(request):
+    back = _safe_next(request, reverse("workflow:queue"))
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else field
+            messages.error(request, f"{label} : {' '.join(errors)}")
+        return HttpResponseRedirect(back)
+    pairs = form.cleaned_data["selected"]
+    visible = {
+        s.reference: s
+        for s in signals_visible_to(request.user).filter(reference__in=[r for r, _v in pairs])
+    }
+    chosen = [(visible[r], v) for r, v in pairs if r in visible]
+    result = signals_bulk_transition(
+        signals=chosen,
+        to=form.cleaned_data["to"],
+        actor=request.user,
+        message=form.cleaned_data["message"],
+        note=form.cleaned_data["note"],
+        planned_for=form.cleaned_data["planned_for"],
+    )
+    for reference, _version in pairs:
+        if reference not in visible:
+            result.refused[reference] = _("Not found.")
+    if result.done:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d signal moved to “%(status)s”.",
+                "%(count)d signals moved to “%(status)s”.",
+                len(result.done),
+            )
+            % {"count": len(result.done), "status": State(form.cleaned_data["to"]).label},
+        )
+    for reference, reason in result.refused.items():
+        messages.error(request, f"{reference} : {reason}")
+    return HttpResponseRedirect(back)
+
+
+def _signal_page(request, signal, *, status: int = 200, **forms):
+    signal = get_object_or_404(
+        with_queue_annotations(signals_visible_to(request.user)).select_related(
+            "category__parent", "service"
+        ),
+        pk=signal.pk,
+    )
+    history = signal.history.select_related(
+        "actor", "duplicate_of", "from_service", "to_service"
+    ).order_by("-created_at", "-id")
+    defaults = {
+        "transition_form": TransitionForm(signal=signal),
+        "transfer_form": TransferForm(initial={"version": signal.version}),
+        "category_form": CategoryChangeForm(initial={"version": signal.version}),
+        "comment_form": CommentForm(),
+    }
+    defaults.update(forms)
+    return render(
+        request,
+        "workflow/signal.html",
+        _context(
+            request,
+            signal=signal,
+            history=history,
+            photos=signal.photos.all(),
+            map_center=[signal.location.y, signal.location.x],
+            tile_url=settings.MAP_TILE_URL,
+            tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+            **defaults,
+        ),
+        status=status,
+    )
+
+
+def _visible(request, reference: str):
+    return get_object_or_404(signals_visible_to(request.user), reference=reference)
+
+
+@staff_required
+def signal_detail(request, reference: str):
+    return _signal_page(request, _visible(request, reference))
+
+
+def _act(request, page_signal, form_name: str, form, call, **kwargs):
+    """Run a service; on refusal, show the page again with the form as typed."""
+    try:
+        call(**kwargs)
+    except StaleSignal as error:
+        messages.error(request, str(error))
+        return _signal_page(request, page_signal, status=409, **{form_name: form})
+    except (TransitionNotAllowed, InvalidAction) as error:
+        for field, errors in error.errors.items():
+            target = field if field in form.fields else None
+            for text in errors:
+                form.add_error(target, text)
+        return _signal_page(request, page_signal, status=400, **{form_name: form})
+    return None
+
+
+@staff_required
+@require_POST
+def signal_transition_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = TransitionForm(request.POST, request.FILES, signal=signal)
+    if not form.is_valid():
+        return _signal_page(request, signal, status=400, transition_form=form)
+    data = form.cleaned_data
+    after_photo = None
+    if data.get("after_photo"):
+        try:
+            after_photo = photo_clean(data=data["after_photo"].read(), name="after")
+        except InvalidPhoto as error:
+            form.add_error("after_photo", str(error))
+            return _signal_page(request, signal, status=400, transition_form=form)
+    refused = _act(
+        request,
+        signal,
+        "transition_form",
+        form,
+        signal_transition,
+        signal=signal,
+        to=data["to"],
+        actor=request.user,
+        message=data["message"],
+        note=data["note"],
+        expected_version=data.get("version"),
+        planned_for=data.get("planned_for"),
+        duplicate_of=data.get("duplicate_of"),
+        after_photo=after_photo,
+    )
+    if refused:
+        return refused
+    messages.success(
+        request, _("Status changed to “%(status)s”.") % {"status": State(data["to"]).label}
+    )
+    return redirect("workflow:signal", reference=reference)
+
+
+@staff_required
+@require_POST
+def signal_transfer_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        return _signal_page(request, signal, status=400, transfer_form=form)
+    refused = _act(
+        request,
+        signal,
+        "transfer_form",
+        form,
+        signal_transfer,
+        signal=signal,
+        actor=request.user,
+        service=form.cleaned_data["service"],
+        reason=form.cleaned_data["reason"],
+        expected_version=form.cleaned_data.get("version"),
+    )
+    if refused:
+        return refused
+    messages.success(
+        request,
+        _("%(reference)s transferred to %(service)s.")
+        % {"reference": reference, "service": form.cleaned_data["service"].name},
+    )
+    if signals_visible_to(request.user).filter(pk=signal.pk).exists():
+        return redirect("workflow:signal", reference=reference)
+    return redirect("workflow:queue")
+
+
+@staff_required
+@require_POST
+def signal_category_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = CategoryChangeForm(request.POST)
+    if not form.is_valid():
+        return _signal_page(request, signal, status=400, category_form=form)
+    refused = _act(
+        request,
+        signal,
+        "category_form",
+        form,
+        signal_change_category,
+        signal=signal,
+        actor=request.user,
+        category=form.cleaned_data["category"],
+        note=form.cleaned_data["note"],
+        expected_version=form.cleaned_data.get("version"),
+    )
+    if refused:
+        return refused
+    messages.success(request, _("Category changed; the signal was routed again."))
+    if signals_visible_to(request.user).filter(pk=signal.pk).exists():
+        return redirect("workflow:signal", reference=reference)
+    return redirect("workflow:queue")
+
+
+@staff_required
+@require_POST
+def signal_comment_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _signal_page(request, signal, status=400, comment_form=form)
+    signal_comment(signal=signal, actor=request.user, note=form.cleaned_data["note"])
+    messages.success(request, _("Comment added."))
+    return redirect("workflow:signal", reference=reference)
+
+
+def _bars(rows: list[dict]) -> list[dict]:
+    """Rows with a bar width in % of the largest, for the server-side SVG charts."""
+    top = max((row["count"] for row in rows), default=0) or 1
+    return [{**row, "width": round(100 * row["count"] / top, 1)} for row in rows]
+
+
+@staff_required
+def stats(request):
+    if not is_supervisor(request.user):
+        return render(request, "workflow/forbidden.html", status=403)
+    form = PeriodForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        return render(request, "workflow/stats.html", _context(request, form=form), status=400)
+    if not request.GET:
+        form.is_valid()  # an unbound form: defaults below
+        form.cleaned_data = {}
+    start, end = form.period()
+    figures = statistics(
+        signals=Signal.objects.filter(service__in=supervised_services(request.user)),
+        start=start,
+        end=end,
+    )
+    charts = [
+        (_("Per status"), _bars(figures["by_status"])),
+        (_("Per category"), _bars(figures["by_category"])),
+        (_("Per service"), _bars(figures["by_service"])),
+        (_("Overdue now, per service"), _bars(figures["overdue_by_service"])),
+    ]
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "workflow/stats.html",
+        _context(request, form=form, figures=figures, charts=charts, query=query),
+    )
