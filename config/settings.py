@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework.authtoken",
+    "leaflet",
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
@@ -286,4 +287,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No call to swagger.io's online validator: the docs page talks to this server only.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
+
+# The admin's map widget (django-leaflet): assets from our static files, tiles from our setting.
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (MAP_CENTER[1], MAP_CENTER[0]),
+    "DEFAULT_ZOOM": MAP_ZOOM,
+    "TILES": [("", MAP_TILE_URL, {"attribution": MAP_TILE_ATTRIBUTION})],
+    "NO_GLOBALS": False,
 }
