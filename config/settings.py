@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["opendata.openapi.public_api_only"],
+    # The workflow's states appear in several serializers: one name for one choice set.
+    "ENUM_NAME_OVERRIDES": {"SignalStatusEnum": "workflow.states.State"},
     # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

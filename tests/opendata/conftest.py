@@ -54,7 +54,7 @@ def city(db):
     closed = make_signal(
         graffiti, INSIDE_EAST, email=SECRET_EMAIL, created_at=now - timedelta(days=2)
     )
-    signal_transition(signal=closed, to="rejected", note=INTERNAL_NOTE)
+    signal_transition(signal=closed, to="rejected", message="Domaine privé.", note=INTERNAL_NOTE)
     recent = make_signal(
         pothole,
         INSIDE_EAST,

@@ -71,7 +71,7 @@ def test_nearby_finds_open_signals_of_the_category_within_50_metres(api_client, 
     make_signal(city, north_of(INSIDE_WEST, 60))
     make_signal(CategoryFactory(code="autre"), INSIDE_WEST)
     closed = make_signal(city, north_of(INSIDE_WEST, 10))
-    signal_transition(signal=closed, to=State.REJECTED)
+    signal_transition(signal=closed, to=State.REJECTED, message="Domaine privé.")
     response = api_client.get(
         NEARBY, {"lon": INSIDE_WEST.x, "lat": INSIDE_WEST.y, "category": "tag"}
     )

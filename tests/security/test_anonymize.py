@@ -62,7 +62,7 @@ def test_the_email_is_erased_a_year_after_closure_and_the_signal_stays(area, api
 
 def test_a_signal_reopened_since_keeps_its_reporter(area):
     signal = closed(days_ago=400)
-    signal_transition(signal=signal, to="accepted")
+    signal_transition(signal=signal, to="accepted", message="Le problème est revenu.")
     run()
     assert Signal.objects.get(pk=signal.pk).reporter_email == "camille@example.org"
 

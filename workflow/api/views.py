@@ -2,7 +2,9 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from rest_framework import authentication, permissions, status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import authentication, permissions, serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -75,12 +77,42 @@ class StaffAPIView(APIView):
             raise ValidationError(error.errors) from None
 
 
+QUEUE_PAGE = inline_serializer(
+    "StaffQueuePage",
+    {
+        "counts": serializers.DictField(child=serializers.IntegerField()),
+        "next": serializers.URLField(allow_null=True),
+        "results": StaffSignalSerializer(many=True),
+    },
+)
+TRANSFERRED = inline_serializer(
+    "StaffTransferred",
+    {
+        "reference": serializers.CharField(),
+        "service": serializers.CharField(),
+        "version": serializers.IntegerField(),
+    },
+)
+RECATEGORISED = inline_serializer(
+    "StaffRecategorised",
+    {
+        "reference": serializers.CharField(),
+        "category": serializers.CharField(),
+        "service": serializers.CharField(),
+        "version": serializers.IntegerField(),
+    },
+)
+ERRORS = {400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+ACTION_ERRORS = {**ERRORS, 409: OpenApiTypes.OBJECT}
+
+
 class QueueView(StaffAPIView):
     """GET /api/v1/staff/signals/ — the queue, same filters as the staff pages.
 
     Keyset pagination: follow `next` (a `cursor` parameter); `page_size` ≤ 200.
     """
 
+    @extend_schema(operation_id="staff_queue", responses={200: QUEUE_PAGE, **ERRORS})
     def get(self, request):
         form = QueueFilterForm(request.query_params, services=services_of(request.user))
         if not form.is_valid():
@@ -117,6 +149,7 @@ class QueueView(StaffAPIView):
         )
 
 
+@extend_schema(responses={200: StaffSignalDetailSerializer, 404: OpenApiTypes.OBJECT})
 class SignalDetailView(StaffAPIView):
     """GET /api/v1/staff/signals/<reference>/ — with history, internal notes and version."""
 
@@ -124,6 +157,10 @@ class SignalDetailView(StaffAPIView):
         return self.detail(reference)
 
 
+@extend_schema(
+    request=TransitionInputSerializer,
+    responses={200: StaffSignalDetailSerializer, **ACTION_ERRORS},
+)
 class TransitionView(StaffAPIView):
     """POST /api/v1/signals/<reference>/transitions/ — change the status.
 
@@ -160,6 +197,7 @@ class TransitionView(StaffAPIView):
         return self.detail(reference)
 
 
+@extend_schema(request=TransferInputSerializer, responses={200: TRANSFERRED, **ACTION_ERRORS})
 class TransferView(StaffAPIView):
     """POST /api/v1/signals/<reference>/transfer/ — `{"service": "<slug>", "reason": "..."}`."""
 
@@ -181,6 +219,7 @@ class TransferView(StaffAPIView):
         return Response(body)
 
 
+@extend_schema(request=CategoryInputSerializer, responses={200: RECATEGORISED, **ACTION_ERRORS})
 class CategoryView(StaffAPIView):
     """POST /api/v1/signals/<reference>/category/ — re-categorise (and re-route)."""
 
@@ -206,6 +245,7 @@ class CategoryView(StaffAPIView):
         )
 
 
+@extend_schema(request=CommentInputSerializer, responses={201: HistorySerializer, **ERRORS})
 class CommentView(StaffAPIView):
     """POST /api/v1/signals/<reference>/comments/ — an internal note in the history."""
 
@@ -219,6 +259,9 @@ class CommentView(StaffAPIView):
         return Response(HistorySerializer(change).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(
+    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
+)
 class StatisticsView(StaffAPIView):
     """GET /api/v1/staff/statistics/?start=YYYY-MM-DD&end=YYYY-MM-DD — supervisors only."""
 
