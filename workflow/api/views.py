@@ -102,7 +102,13 @@ RECATEGORISED = inline_serializer(
         "version": serializers.IntegerField(),
     },
 )
-ERRORS = {400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT}
+# Every staff call may also meet 401 (no or bad token) and 403 (not allowed).
+ERRORS = {
+    400: OpenApiTypes.OBJECT,
+    401: OpenApiTypes.OBJECT,
+    403: OpenApiTypes.OBJECT,
+    404: OpenApiTypes.OBJECT,
+}
 ACTION_ERRORS = {**ERRORS, 409: OpenApiTypes.OBJECT}
 
 
@@ -149,7 +155,7 @@ class QueueView(StaffAPIView):
         )
 
 
-@extend_schema(responses={200: StaffSignalDetailSerializer, 404: OpenApiTypes.OBJECT})
+@extend_schema(responses={200: StaffSignalDetailSerializer, **ERRORS})
 class SignalDetailView(StaffAPIView):
     """GET /api/v1/staff/signals/<reference>/ — with history, internal notes and version."""
 
@@ -259,9 +265,7 @@ class CommentView(StaffAPIView):
         return Response(HistorySerializer(change).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(
-    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 403: OpenApiTypes.OBJECT}
-)
+@extend_schema(responses={200: OpenApiTypes.OBJECT, **ERRORS})
 class StatisticsView(StaffAPIView):
     """GET /api/v1/staff/statistics/?start=YYYY-MM-DD&end=YYYY-MM-DD — supervisors only."""
 
