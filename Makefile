@@ -7,7 +7,7 @@ PYTEST_ARGS ?= -n 2
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup system python-env database migrate messages demo lint format bench clean-db
+.PHONY: run test setup system python-env database migrate messages demo lint format bench bench-load clean-db
 
 run: setup demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
@@ -50,6 +50,10 @@ demo:
 # runs the small version in seconds.
 bench: system python-env database messages
 	$(PY) -m bench $(BENCH_ARGS)
+
+# 2,000 signals from 20 clients (with retries) on gunicorn, agents transitioning: nothing lost.
+bench-load: python-env
+	$(PY) bench/load.py
 
 lint:
 	.venv/bin/ruff check .
