@@ -199,13 +199,21 @@ class Server:
             stdout=output,
             stderr=output,
         )
+        try:
+            self._wait_until_ready()
+        except Exception:
+            self.__exit__(None, None, None)  # never leave a server behind
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             try:
                 if requests.get(self.base + "/api/v1/categories/", timeout=10).status_code == 200:
-                    return self
+                    return
             except requests.RequestException:
                 pass
             time.sleep(0.2)
