@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A NUL byte in the query string: a 400, before it reaches PostgreSQL (config/bad_input.py).
+    "config.bad_input.RefuseNulBytesMiddleware",
     # Database unreachable in a view: a 503 with a message (config/unavailable.py).
     "config.unavailable.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into a 429 page.

@@ -131,3 +131,12 @@ def test_no_filter_value_makes_a_read_api_fail(client, city, path, data):
     assert response.status_code < 500, (path, params, response.status_code)
     if response.status_code == 200 and path.endswith(".geojson"):
         b"".join(response.streaming_content)  # a streamed export must not fail half-way
+
+
+@pytest.mark.parametrize("path", sorted(READ_FILTERS))
+def test_a_nul_byte_in_a_filter_is_a_400_with_a_message(client, city, path):
+    # Found by the fuzzing above: Open311 sent it to PostgreSQL, which refused it (500).
+    name = READ_FILTERS[path][0]
+    response = client.get(f"{path}?{name}=%00")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
