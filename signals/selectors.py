@@ -1,9 +1,11 @@
 """Reads on signals."""
 
-from django.contrib.gis.db.models import Collect
-from django.contrib.gis.db.models.functions import Centroid, SnapToGrid, Transform
+import math
+
+from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Count, F, QuerySet, Value
+from django.db.models import Avg, Count, F, FloatField, Func, QuerySet, Value
+from django.db.models.functions import Floor
 
 from geo.routing import GEOMETRY, GeographyDistance
 from signals.models import Category, Signal
@@ -27,34 +29,60 @@ def category_tree() -> QuerySet[Category]:
     )
 
 
-# Web Mercator's width at zoom 0, in its own metres: 256 px wide tiles.
-_MERCATOR_WORLD_M = 40075016.686
+# A map tile is 256 px wide and covers 360 / 2**zoom degrees of longitude.
 AGGREGATE_CELL_PX = 80
+_EQUATOR_M = 40075016.686
+
+
+def aggregate_grid(*, zoom: int) -> tuple[float, float]:
+    """The grid step (longitude, latitude) in degrees for cells of ~80 px at `zoom`.
+
+    Screen pixels to degrees is how web maps define zoom levels, not a distance
+    conversion. Mercator stretches latitude by 1/cos(lat); scaling the latitude
+    step by cos(lat) of the territory keeps the cells about square on screen.
+    """
+    lon_step = 360 / (256 * 2**zoom) * AGGREGATE_CELL_PX
+    return lon_step, lon_step * math.cos(math.radians(settings.MAP_CENTER[1]))
 
 
 def aggregate_cell_size_m(*, zoom: int) -> float:
-    """The side of a grid cell, in Web Mercator metres, that covers ~80 px at `zoom`."""
-    return _MERCATOR_WORLD_M / (256 * 2**zoom) * AGGREGATE_CELL_PX
+    """About how wide a cell is on the ground at the territory's latitude, for clients."""
+    return (
+        _EQUATOR_M
+        * math.cos(math.radians(settings.MAP_CENTER[1]))
+        / (256 * 2**zoom)
+        * AGGREGATE_CELL_PX
+    )
+
+
+class _X(Func):
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class _Y(Func):
+    function = "ST_Y"
+    output_field = FloatField()
 
 
 def signals_aggregated(*, queryset: QuerySet[Signal], zoom: int) -> list[dict]:
-    """Counts of `queryset` per square grid cell of the map at `zoom`, computed in PostgreSQL.
+    """Counts of `queryset` per grid cell of the map at `zoom`, computed in PostgreSQL.
 
-    Cells are snapped in Web Mercator (EPSG:3857), the map's own projection, so
-    they are squares on screen; each count sits at the centroid of its signals.
-    The grid is a display device, not a measure, so 3857's stretch is harmless.
+    Cells are numbered by two integers (floor of the coordinate over the step),
+    which PostgreSQL groups with a hash; grouping by a snapped geometry
+    (`ST_SnapToGrid`) sorts geometries instead and was five times slower with a
+    million signals in view. Each count sits at the mean position of its signals.
     """
-    size = aggregate_cell_size_m(zoom=zoom)
+    lon_step, lat_step = aggregate_grid(zoom=zoom)
     rows = (
         queryset.order_by()
-        .annotate(cell=SnapToGrid(Transform("location", 3857), size))
-        .values("cell")
-        .annotate(count=Count("id"), center=Centroid(Collect("location")))
-        .values_list("count", "center")
+        .annotate(gx=Floor(_X("location") / lon_step), gy=Floor(_Y("location") / lat_step))
+        .values("gx", "gy")
+        .annotate(count=Count("id"), lon=Avg(_X("location")), lat=Avg(_Y("location")))
+        .values_list("count", "lon", "lat")
     )
     return [
-        {"count": count, "lon": round(center.x, 6), "lat": round(center.y, 6)}
-        for count, center in rows
+        {"count": count, "lon": round(lon, 6), "lat": round(lat, 6)} for count, lon, lat in rows
     ]
 
 

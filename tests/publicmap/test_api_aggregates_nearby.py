@@ -36,7 +36,7 @@ def test_aggregates_count_every_signal_in_cells(api_client, city):
     for _ in range(3):
         make_signal(city, INSIDE_WEST)
     make_signal(city, INSIDE_EAST)
-    body = api_client.get(AGG, {"zoom": 12}).json()
+    body = api_client.get(AGG, {"zoom": 14}).json()
     assert body["total"] == 4
     assert sorted(cell["count"] for cell in body["cells"]) == [1, 3]
     west = next(cell for cell in body["cells"] if cell["count"] == 3)
