@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from signals.models import Signal
-from signals.photos import InvalidPhoto, photo_clean
+from signals.photos import InvalidPhoto, photo_clean, photo_read
 from workflow.forms import (
     BulkForm,
     CategoryChangeForm,
@@ -239,7 +239,7 @@ def signal_transition_view(request, reference: str):
     after_photo = None
     if data.get("after_photo"):
         try:
-            after_photo = photo_clean(data=data["after_photo"].read(), name="after")
+            after_photo = photo_clean(data=photo_read(upload=data["after_photo"]), name="after")
         except InvalidPhoto as error:
             form.add_error("after_photo", str(error))
             return _signal_page(request, signal, status=400, transition_form=form)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from opendata.models import ServiceAttribute
 from opendata.params import BadParameter, parse_instant
 from signals.models import Category
-from signals.photos import CleanPhoto, InvalidPhoto, photo_clean
+from signals.photos import CleanPhoto, InvalidPhoto, photo_clean, photo_read
 from signals.selectors import categories_reportable
 
 MAX_DESCRIPTION = 4000
@@ -136,7 +136,7 @@ def read_post(data, files) -> PostedRequest:
             errors.append(_("media is larger than 10 MB."))
         else:
             try:
-                posted.photos.append(photo_clean(data=media.read(), name="open311"))
+                posted.photos.append(photo_clean(data=photo_read(upload=media), name="open311"))
             except InvalidPhoto as error:
                 errors.append(f"media: {error}")
 

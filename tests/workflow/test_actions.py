@@ -152,3 +152,23 @@ def test_comments_are_internal(city):
     assert response.status_code == 201
     public = city.api(None).get(f"/api/v1/signals/{city.ours.reference}/").content.decode()
     assert "Appeler le riverain" not in public
+
+
+def test_an_after_photo_over_the_size_limit_is_refused_and_nothing_changes(city, settings):
+    settings.PHOTO_MAX_BYTES = 1000
+    post(city, city.ours, {"to": "accepted"})
+    buffer = io.BytesIO()
+    Image.effect_noise((200, 200), 80).convert("RGB").save(buffer, "PNG")
+    buffer.seek(0)
+    buffer.name = "apres.png"
+    response = post(
+        city,
+        city.ours,
+        {"to": "resolved", "message": "Fait", "after_photo": buffer},
+        fmt="multipart",
+    )
+    assert response.status_code == 400
+    assert "after_photo" in response.json()
+    city.ours.refresh_from_db()
+    assert city.ours.status == "accepted"
+    assert not Photo.objects.filter(signal=city.ours).exists()

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from signals.models import Signal
-from signals.photos import InvalidPhoto, photo_clean
+from signals.photos import InvalidPhoto, photo_clean, photo_read
 from workflow.api.serializers import (
     CategoryInputSerializer,
     CommentInputSerializer,
@@ -185,7 +185,7 @@ class TransitionView(StaffAPIView):
         after_photo = None
         if photo is not None:
             try:
-                after_photo = photo_clean(data=photo.read(), name="after")
+                after_photo = photo_clean(data=photo_read(upload=photo), name="after")
             except InvalidPhoto as error:
                 raise ValidationError({"after_photo": [str(error)]}) from None
         self.act(
