@@ -10,7 +10,14 @@ urlpatterns = [
     path("signaler/envoye/<str:reference>/", views.report_done, name="report-done"),
     path("signalements/", views.signal_list, name="signal-list"),
     path("signalements/suivi/<uuid:token>/confirmer/", views.follow_confirm, name="follow-confirm"),
-    path("signalements/suivi/<uuid:token>/arreter/", views.follow_stop, name="follow-stop"),
+    # The stop link of every e-mail to a follower or a reporter (signals.unsubscribe).
+    path("signalements/suivi/<str:token>/arreter/", views.follow_stop, name="follow-stop"),
     path("signalements/<str:reference>/", views.signal_detail, name="signal-detail"),
     path("signalements/<str:reference>/suivre/", views.signal_follow, name="signal-follow"),
+    # The stop link of the status e-mails sent before there was one way to stop.
+    path(
+        "notifications/desabonnement/<str:token>/",
+        views.follow_stop_former_url,
+        name="follow-stop-former",
+    ),
 ]

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from geo.routing import OutsideTerritory
@@ -14,10 +15,11 @@ from publicmap.forms import FollowForm, ReportForm, SignalFilterForm
 from publicmap.icons import icon_url
 from publicmap.maps import map_parts
 from signals.api.filters import SignalFilter
-from signals.followers import UnknownToken, follower_confirm, follower_stop, follower_subscribe
+from signals.followers import follower_confirm, follower_subscribe
 from signals.models import Photo, Signal
 from signals.selectors import signals_public
 from signals.services import signal_create
+from signals.unsubscribe import UnknownToken, recipient_for_token, recipient_unsubscribe
 from workflow.states import State
 
 STATUS_COLOURS = {
@@ -196,14 +198,50 @@ def follow_confirm(request, token):
     return redirect("publicmap:signal-detail", reference=follower.signal.reference)
 
 
-@require_http_methods(["GET", "POST"])
-def follow_stop(request, token):
-    # GET only asks: mail scanners open links, and must not unsubscribe anyone.
-    if request.method == "GET":
-        return render(request, "publicmap/follow_stop.html", {"token": token})
+# The token in the URL is the credential. A mail client's one-click POST (RFC 8058) comes
+# without cookies, hence without a CSRF token; the page's own form keeps its CSRF check.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_stop(request, token: str):
+    """Stop a follower's or a reporter's e-mails about a signal: the link in each of them."""
+    if request.method == "POST" and request.POST.get("List-Unsubscribe") == "One-Click":
+        try:
+            recipient = recipient_unsubscribe(token=token)
+        except UnknownToken:
+            return _follow_stop_invalid(request)
+        # RFC 8058: the answer to a one-click POST must not be a redirect.
+        return render(request, "publicmap/follow_stop.html", {"recipient": recipient, "done": True})
+    return _follow_stop_page(request, token)
+
+
+@csrf_protect
+def _follow_stop_page(request, token: str):
+    recipient = recipient_for_token(token=token)
+    if recipient is None:
+        return _follow_stop_invalid(request)
+    # Opening the link only asks: mail scanners open links, and must not unsubscribe anyone.
+    if request.method != "POST":
+        return render(request, "publicmap/follow_stop.html", {"recipient": recipient})
     try:
-        signal = follower_stop(token=token)
+        recipient_unsubscribe(token=token)
     except UnknownToken:
-        raise Http404 from None
-    messages.success(request, _("Done: you no longer follow this report."))
-    return redirect("publicmap:signal-detail", reference=signal.reference)
+        return _follow_stop_invalid(request)
+    if recipient.is_reporter:
+        messages.success(request, _("Done: you will receive no more e-mails about this report."))
+    else:
+        messages.success(request, _("Done: you no longer follow this report."))
+    return redirect("publicmap:signal-detail", reference=recipient.signal.reference)
+
+
+def _follow_stop_invalid(request):
+    return render(request, "publicmap/follow_stop.html", {"invalid": True}, status=404)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_stop_former_url(request, token: str):
+    """The former stop link: opening it leads to the one above, for good."""
+    if request.method == "POST":
+        # A one-click POST must not be redirected (RFC 8058): it is answered here.
+        return follow_stop(request, token)
+    return redirect("publicmap:follow-stop", token=token, permanent=True)

@@ -2,20 +2,18 @@
 
 Nobody learns from the answer whether an address already follows a signal:
 subscribing always says "check your e-mail", and the e-mail tells the truth.
+Stopping is `signals.unsubscribe`, the same for followers and reporters.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from signals.models import Follower, Signal
-
-
-class UnknownToken(Exception):
-    pass
+from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_headers, unsubscribe_url
 
 
 def _absolute(path: str) -> str:
@@ -32,11 +30,13 @@ def _send(*, follower: Follower, template: str) -> None:
         "confirm_url": _absolute(
             reverse("publicmap:follow-confirm", kwargs={"token": follower.token})
         ),
-        "stop_url": _absolute(reverse("publicmap:follow-stop", kwargs={"token": follower.token})),
+        "stop_url": unsubscribe_url(token=follower_token(follower)),
     }
     subject = render_to_string(f"signals/email/{template}_subject.txt", context).strip()
     body = render_to_string(f"signals/email/{template}.txt", context)
-    send_mail(subject, body, None, [follower.email])
+    EmailMessage(
+        subject, body, to=[follower.email], headers=unsubscribe_headers(url=context["stop_url"])
+    ).send()
 
 
 def follower_subscribe(*, signal: Signal, email: str) -> Follower:
@@ -67,19 +67,3 @@ def follower_confirm(*, token) -> Follower:
             follower.confirmed_at = timezone.now()
             follower.save(update_fields=["confirmed_at"])
     return follower
-
-
-def follower_stop(*, token) -> Signal:
-    """Stop following; returns the signal so the page can link back to it."""
-    with transaction.atomic():
-        follower = (
-            Follower.objects.select_for_update()
-            .select_related("signal")
-            .filter(token=token)
-            .first()
-        )
-        if follower is None:
-            raise UnknownToken
-        signal = follower.signal
-        follower.delete()
-    return signal

@@ -10,15 +10,19 @@ sends them later. Sending never raises into the request that made the change.
 import logging
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 
+from signals.unsubscribe import (
+    follower_token,
+    reporter_token,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
 from workflow.models import OutgoingMail, ReporterOptOut, StatusChange
 from workflow.states import State
 
@@ -26,18 +30,6 @@ logger = logging.getLogger(__name__)
 
 # After this many failed attempts a mail is left for a human to look at.
 MAX_ATTEMPTS = 10
-REPORTER_SALT = "workflow.reporter-unsubscribe"
-
-
-def reporter_token(signal) -> str:
-    return signing.dumps(str(signal.uuid), salt=REPORTER_SALT, compress=True)
-
-
-def reporter_token_signal_uuid(token: str) -> str | None:
-    try:
-        return signing.loads(token, salt=REPORTER_SALT)
-    except signing.BadSignature:
-        return None
 
 
 def _absolute(path: str) -> str:
@@ -58,7 +50,7 @@ def recipients(signal) -> list[tuple[str, str]]:
         seen.add(signal.reporter_email.lower())
     for follower in signal.followers.filter(confirmed_at__isnull=False).order_by("id"):
         if follower.email.lower() not in seen:
-            found.append((follower.email, str(follower.token)))
+            found.append((follower.email, follower_token(follower)))
             seen.add(follower.email.lower())
     return found
 
@@ -81,9 +73,7 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
                 "original_url": public_signal_url(change.duplicate_of)
                 if change.duplicate_of
                 else "",
-                "unsubscribe_url": _absolute(
-                    reverse("workflow:unsubscribe", kwargs={"token": token})
-                ),
+                "unsubscribe_url": unsubscribe_url(token=token),
             }
             subject = render_to_string("workflow/mail/status_subject.txt", context)
             mails.append(
@@ -127,11 +117,7 @@ def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, 
                 body=mail.body,
                 to=[mail.to],
                 connection=connection,
-                headers={
-                    "Auto-Submitted": "auto-generated",
-                    "List-Unsubscribe": f"<{mail.unsubscribe_url}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                }
+                headers=unsubscribe_headers(url=mail.unsubscribe_url)
                 if mail.unsubscribe_url
                 else {"Auto-Submitted": "auto-generated"},
             )

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workflow import views, views_public
+from workflow import views
 
 app_name = "workflow"
 
@@ -35,10 +35,5 @@ urlpatterns = [
         "gestion/signalements/<str:reference>/commentaire/",
         views.signal_comment_view,
         name="signal-comment",
-    ),
-    path(
-        "notifications/desabonnement/<str:token>/",
-        views_public.unsubscribe,
-        name="unsubscribe",
     ),
 ]

@@ -258,3 +258,31 @@ def test_already_reported_nearby_then_follow_it_by_e_mail(page):
     p.goto(link)
     assert "confirmé" in p.locator(".messages").inner_text()
     assert "1 personne" in p.locator(".facts").inner_text()
+
+
+def test_the_stop_link_of_a_status_e_mail_asks_then_stops_and_is_accessible(page):
+    from signals.models import Follower
+    from workflow.services import signal_transition
+
+    p = page.page
+    signal = Signal.objects.filter(status=State.NEW).first()
+    Follower.objects.create(
+        signal=signal, email="voisine@example.org", confirmed_at=signal.created_at
+    )
+    signal_transition(signal=signal, to=State.ACCEPTED, message="Nous passons demain.")
+    (message,) = [m for m in mail.outbox if m.to == ["voisine@example.org"]]
+    link = re.search(r"http\S+/arreter/", message.body).group(0)
+    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+
+    p.goto(link)
+    assert p.get_by_role("heading", level=1).inner_text() == "Ne plus suivre ce signalement ?"
+    assert signal.reference in p.locator("main").inner_text()
+    assert page.axe_violations() == []
+    p.get_by_role("button", name="Oui, arrêter les e-mails").click()
+    p.wait_for_url(re.compile(signal.reference))
+    assert "vous ne suivez plus ce signalement" in p.locator(".messages").inner_text()
+    assert not Follower.objects.filter(email="voisine@example.org").exists()
+
+    p.goto(link)
+    assert p.get_by_role("heading", level=1).inner_text() == "Ce lien n’est pas valide"
+    assert page.axe_violations() == []

@@ -35,7 +35,8 @@ def test_reporter_and_confirmed_followers_are_told_after_commit(
     assert "Nous passons demain." in message.body
     assert f"/signalements/{followed.reference}/" in message.body
     assert "NOTE-INTERNE" not in message.body
-    assert "/notifications/desabonnement/" in message.extra_headers["List-Unsubscribe"]
+    assert "/signalements/suivi/" in message.extra_headers["List-Unsubscribe"]
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_nothing_is_sent_before_the_transaction_commits(
