@@ -5,11 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from geo.models import Service
 from signals.models import Category, Signal
-from workflow.queue import OPEN_VALUES, SORTS, QueueFilters
+from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
 
 
 class QueueFilterForm(forms.Form):
+    """The queue's filters and page, read the same way by the staff pages and the staff API."""
+
     status = forms.MultipleChoiceField(
         label=_("Status"),
         choices=State.choices,
@@ -38,6 +40,8 @@ class QueueFilterForm(forms.Form):
             ("followed", _("Most followed")),
         ],
     )
+    # The next page's key, from the previous page's link (decoded by `queue_page`).
+    cursor = forms.CharField(required=False, strip=False)
 
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +85,24 @@ class QueueFilterForm(forms.Form):
             bbox=data.get("bbox"),
             sort=data.get("sort") if data.get("sort") in SORTS else "oldest",
         )
+
+
+class QueueAPIForm(QueueFilterForm):
+    """The API's queue also lets the client choose how many signals a page holds."""
+
+    page_size = forms.CharField(required=False)
+
+    def clean_page_size(self) -> int:
+        value = self.cleaned_data["page_size"]
+        if not value:
+            return DEFAULT_PAGE_SIZE
+        try:
+            size = int(value)
+        except ValueError:
+            raise forms.ValidationError(_("A whole number.")) from None
+        if not 1 <= size <= MAX_PAGE_SIZE:
+            raise forms.ValidationError(_("Between 1 and %(max)s."), params={"max": MAX_PAGE_SIZE})
+        return size
 
 
 class DuplicateOfField(forms.CharField):

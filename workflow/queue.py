@@ -29,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -191,3 +192,28 @@ def queue_page(
     more = len(rows) > size
     rows = rows[:size]
     return rows, (encode_cursor(_key(rows[-1], sort)) if more and rows else "")
+
+
+@dataclass
+class QueuePage:
+    rows: list[Signal]
+    next_cursor: str  # "" on the last page
+    counts: dict[str, int]  # per status, under every filter but the status
+
+
+def queue_read(
+    user, filters: QueueFilters, *, cursor: str = "", size: int = DEFAULT_PAGE_SIZE
+) -> QueuePage:
+    """One page of `user`'s queue and the counts beside it: the page and the API. Raises
+    `BadCursor`."""
+    rows, next_cursor = queue_page(
+        queue_queryset(user, filters), sort=filters.sort, cursor=cursor, size=size
+    )
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=status_counts(user, filters))
+
+
+def next_page_query(params: QueryDict, cursor: str) -> str:
+    """The query string of the next page: the same filters, the next cursor."""
+    params = params.copy()
+    params["cursor"] = cursor
+    return params.urlencode()

@@ -27,9 +27,8 @@ from workflow.forms import (
 from workflow.queue import (
     OPEN_VALUES,
     BadCursor,
-    queue_page,
-    queue_queryset,
-    status_counts,
+    next_page_query,
+    queue_read,
     with_queue_annotations,
 )
 from workflow.selectors import (
@@ -84,36 +83,27 @@ def queue(request):
             status=400,
         )
     filters = form.filters() if request.GET else QueueFilterForm.empty_filters()
+    cursor = form.cleaned_data["cursor"] if request.GET else ""
     try:
-        rows, cursor = queue_page(
-            queue_queryset(request.user, filters),
-            sort=filters.sort,
-            cursor=request.GET.get("cursor", ""),
-            size=PAGE_SIZE,
-        )
+        page = queue_read(request.user, filters, cursor=cursor, size=PAGE_SIZE)
     except BadCursor:
-        rows, cursor = [], ""
         messages.error(request, _("This page link is not valid any more; back to the first page."))
-    next_query = ""
-    if cursor:
-        params = request.GET.copy()
-        params["cursor"] = cursor
-        next_query = params.urlencode()
+        page = queue_read(request.user, filters, size=PAGE_SIZE)
+        cursor = ""
     first_query = request.GET.copy()
     first_query.pop("cursor", None)
-    counts = status_counts(request.user, filters)
     return render(
         request,
         "workflow/queue.html",
         _context(
             request,
             form=form,
-            rows=rows,
-            counts=[(State(value), count) for value, count in counts.items()],
-            total=sum(counts.values()),
-            next_query=next_query,
+            rows=page.rows,
+            counts=[(State(value), count) for value, count in page.counts.items()],
+            total=sum(page.counts.values()),
+            next_query=next_page_query(request.GET, page.next_cursor) if page.next_cursor else "",
             first_query=first_query.urlencode(),
-            is_first_page=not request.GET.get("cursor"),
+            is_first_page=not cursor,
             bulk_targets=[s for s in State if s not in (State.NEW, State.DUPLICATE)],
             services=services,
         ),
@@ -212,57 +202,63 @@ def signal_detail(request, reference: str):
     return _signal_page(request, _visible(request, reference))
 
 
-def _act(request, page_signal, form_name: str, form, call, **kwargs):
-    """Run a service; on refusal, show the page again with the form as typed."""
+def _form_action(request, signal, form_name: str, form, action):
+    """Validate `form`, then `action(cleaned_data)`; None when done, else the signal's page
+    again with the form as typed: 400 for a refusal, 409 when the signal changed meanwhile."""
+    if not form.is_valid():
+        return _signal_page(request, signal, status=400, **{form_name: form})
     try:
-        call(**kwargs)
+        action(form.cleaned_data)
     except StaleSignal as error:
         messages.error(request, str(error))
-        return _signal_page(request, page_signal, status=409, **{form_name: form})
+        return _signal_page(request, signal, status=409, **{form_name: form})
     except (TransitionNotAllowed, InvalidAction) as error:
         for field, errors in error.errors.items():
             target = field if field in form.fields else None
             for text in errors:
                 form.add_error(target, text)
-        return _signal_page(request, page_signal, status=400, **{form_name: form})
+        return _signal_page(request, signal, status=400, **{form_name: form})
     return None
+
+
+def _after_action(request, signal):
+    # A transfer or a new category may take the signal out of the agent's services.
+    if signals_visible_to(request.user).filter(pk=signal.pk).exists():
+        return redirect("workflow:signal", reference=signal.reference)
+    return redirect("workflow:queue")
 
 
 @staff_required
 @require_POST
 def signal_transition_view(request, reference: str):
     signal = _visible(request, reference)
+
+    def transition(data):
+        after_photo = None
+        if data.get("after_photo"):
+            try:
+                after_photo = photo_clean(data=photo_read(upload=data["after_photo"]), name="after")
+            except InvalidPhoto as error:
+                raise InvalidAction({"after_photo": [str(error)]}) from None
+        signal_transition(
+            signal=signal,
+            to=data["to"],
+            actor=request.user,
+            message=data["message"],
+            note=data["note"],
+            expected_version=data.get("version"),
+            planned_for=data.get("planned_for"),
+            duplicate_of=data.get("duplicate_of"),
+            after_photo=after_photo,
+        )
+
     form = TransitionForm(request.POST, request.FILES, signal=signal)
-    if not form.is_valid():
-        return _signal_page(request, signal, status=400, transition_form=form)
-    data = form.cleaned_data
-    after_photo = None
-    if data.get("after_photo"):
-        try:
-            after_photo = photo_clean(data=photo_read(upload=data["after_photo"]), name="after")
-        except InvalidPhoto as error:
-            form.add_error("after_photo", str(error))
-            return _signal_page(request, signal, status=400, transition_form=form)
-    refused = _act(
-        request,
-        signal,
-        "transition_form",
-        form,
-        signal_transition,
-        signal=signal,
-        to=data["to"],
-        actor=request.user,
-        message=data["message"],
-        note=data["note"],
-        expected_version=data.get("version"),
-        planned_for=data.get("planned_for"),
-        duplicate_of=data.get("duplicate_of"),
-        after_photo=after_photo,
-    )
+    refused = _form_action(request, signal, "transition_form", form, transition)
     if refused:
         return refused
     messages.success(
-        request, _("Status changed to “%(status)s”.") % {"status": State(data["to"]).label}
+        request,
+        _("Status changed to “%(status)s”.") % {"status": State(form.cleaned_data["to"]).label},
     )
     return redirect("workflow:signal", reference=reference)
 
@@ -272,19 +268,18 @@ def signal_transition_view(request, reference: str):
 def signal_transfer_view(request, reference: str):
     signal = _visible(request, reference)
     form = TransferForm(request.POST)
-    if not form.is_valid():
-        return _signal_page(request, signal, status=400, transfer_form=form)
-    refused = _act(
+    refused = _form_action(
         request,
         signal,
         "transfer_form",
         form,
-        signal_transfer,
-        signal=signal,
-        actor=request.user,
-        service=form.cleaned_data["service"],
-        reason=form.cleaned_data["reason"],
-        expected_version=form.cleaned_data.get("version"),
+        lambda data: signal_transfer(
+            signal=signal,
+            actor=request.user,
+            service=data["service"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        ),
     )
     if refused:
         return refused
@@ -293,9 +288,7 @@ def signal_transfer_view(request, reference: str):
         _("%(reference)s transferred to %(service)s.")
         % {"reference": reference, "service": form.cleaned_data["service"].name},
     )
-    if signals_visible_to(request.user).filter(pk=signal.pk).exists():
-        return redirect("workflow:signal", reference=reference)
-    return redirect("workflow:queue")
+    return _after_action(request, signal)
 
 
 @staff_required
@@ -303,26 +296,23 @@ def signal_transfer_view(request, reference: str):
 def signal_category_view(request, reference: str):
     signal = _visible(request, reference)
     form = CategoryChangeForm(request.POST)
-    if not form.is_valid():
-        return _signal_page(request, signal, status=400, category_form=form)
-    refused = _act(
+    refused = _form_action(
         request,
         signal,
         "category_form",
         form,
-        signal_change_category,
-        signal=signal,
-        actor=request.user,
-        category=form.cleaned_data["category"],
-        note=form.cleaned_data["note"],
-        expected_version=form.cleaned_data.get("version"),
+        lambda data: signal_change_category(
+            signal=signal,
+            actor=request.user,
+            category=data["category"],
+            note=data["note"],
+            expected_version=data.get("version"),
+        ),
     )
     if refused:
         return refused
     messages.success(request, _("Category changed; the signal was routed again."))
-    if signals_visible_to(request.user).filter(pk=signal.pk).exists():
-        return redirect("workflow:signal", reference=reference)
-    return redirect("workflow:queue")
+    return _after_action(request, signal)
 
 
 @staff_required
@@ -330,9 +320,15 @@ def signal_category_view(request, reference: str):
 def signal_comment_view(request, reference: str):
     signal = _visible(request, reference)
     form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _signal_page(request, signal, status=400, comment_form=form)
-    signal_comment(signal=signal, actor=request.user, note=form.cleaned_data["note"])
+    refused = _form_action(
+        request,
+        signal,
+        "comment_form",
+        form,
+        lambda data: signal_comment(signal=signal, actor=request.user, note=data["note"]),
+    )
+    if refused:
+        return refused
     messages.success(request, _("Comment added."))
     return redirect("workflow:signal", reference=reference)
 

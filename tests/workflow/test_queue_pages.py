@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,43 @@ def test_a_garbled_cursor_is_a_400(city):
     response = city.api(city.agent).get("/api/v1/staff/signals/?cursor=%%%")
     assert response.status_code == 400
     assert "cursor" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("page_size", "message"),
+    [("deux", "Un nombre entier."), ("0", "Entre 1 et 200."), ("201", "Entre 1 et 200.")],
+)
+def test_a_bad_page_size_is_a_400_that_says_why(city, page_size, message):
+    response = city.api(city.agent).get("/api/v1/staff/signals/", {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": [message]}
+
+
+def test_a_garbled_cursor_on_the_page_says_so_and_shows_the_first_page(client, city):
+    client.force_login(city.agent)
+    response = client.get("/gestion/", {"status": "new", "cursor": "%%%"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Ce lien de page n&#x27;est plus valide" in html
+    assert city.ours.reference in html
+    assert city.theirs.reference not in html
+
+
+def test_the_page_and_the_api_read_the_same_filters_the_same_way(client, city):
+    now = timezone.now()
+    for days in (4, 2, 1):
+        make_signal(city.category, INSIDE_WEST, created_at=now - timedelta(days=days))
+    make_signal(city.category, INSIDE_WEST, description="Trottoir soulevé")
+    query = {"status": "new", "sort": "newest", "older_than_days": "1", "page_size": "2"}
+    body = city.api(city.agent).get("/api/v1/staff/signals/", query).json()
+    client.force_login(city.agent)
+    html = client.get("/gestion/", query).content.decode()
+    listed = re.findall(r'aria-label="(DMR-[\d-]+)"', html)
+    # The page keeps its own page size; the API honours `page_size`.
+    assert [row["reference"] for row in body["results"]] == listed[:2]
+    assert len(listed) == 3
+    assert body["counts"]["new"] == 3
+    assert 'class="count">3<' in html
 
 
 def test_overdue_flag_follows_the_category_service_level(city):

@@ -20,16 +20,8 @@ from workflow.api.serializers import (
     TransferInputSerializer,
     TransitionInputSerializer,
 )
-from workflow.forms import PeriodForm, QueueFilterForm
-from workflow.queue import (
-    DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE,
-    BadCursor,
-    queue_page,
-    queue_queryset,
-    status_counts,
-    with_queue_annotations,
-)
+from workflow.forms import PeriodForm, QueueAPIForm
+from workflow.queue import BadCursor, next_page_query, queue_read, with_queue_annotations
 from workflow.selectors import services_of, signals_visible_to, supervised_services
 from workflow.services import (
     InvalidAction,
@@ -67,6 +59,11 @@ class StaffAPIView(APIView):
     def detail(self, reference: str, code: int = status.HTTP_200_OK) -> Response:
         signal = self.visible_signal(reference, annotated=True)
         return Response(StaffSignalDetailSerializer(signal).data, status=code)
+
+    def validated(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
 
     def act(self, call, **kwargs):
         try:
@@ -120,37 +117,27 @@ class QueueView(StaffAPIView):
 
     @extend_schema(operation_id="staff_queue", responses={200: QUEUE_PAGE, **ERRORS})
     def get(self, request):
-        form = QueueFilterForm(request.query_params, services=services_of(request.user))
+        form = QueueAPIForm(request.query_params, services=services_of(request.user))
         if not form.is_valid():
             raise ValidationError(form.errors)
-        filters = form.filters()
         try:
-            size = int(request.query_params.get("page_size", DEFAULT_PAGE_SIZE))
-        except ValueError:
-            raise ValidationError({"page_size": [_("A whole number.")]}) from None
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            raise ValidationError(
-                {"page_size": [_("Between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE}]}
-            )
-        try:
-            rows, cursor = queue_page(
-                queue_queryset(request.user, filters),
-                sort=filters.sort,
-                cursor=request.query_params.get("cursor", ""),
-                size=size,
+            page = queue_read(
+                request.user,
+                form.filters(),
+                cursor=form.cleaned_data["cursor"],
+                size=form.cleaned_data["page_size"],
             )
         except BadCursor:
             raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
         next_url = None
-        if cursor:
-            params = request.query_params.copy()
-            params["cursor"] = cursor
-            next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        if page.next_cursor:
+            query = next_page_query(request.query_params, page.next_cursor)
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
         return Response(
             {
-                "counts": status_counts(request.user, filters),
+                "counts": page.counts,
                 "next": next_url,
-                "results": StaffSignalSerializer(rows, many=True).data,
+                "results": StaffSignalSerializer(page.rows, many=True).data,
             }
         )
 
@@ -178,9 +165,7 @@ class TransitionView(StaffAPIView):
 
     def post(self, request, reference):
         signal = self.visible_signal(reference)
-        data = TransitionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        values = dict(self.validated(TransitionInputSerializer))
         photo = values.pop("after_photo", None)
         after_photo = None
         if photo is not None:
@@ -209,15 +194,14 @@ class TransferView(StaffAPIView):
 
     def post(self, request, reference):
         signal = self.visible_signal(reference)
-        data = TransferInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(TransferInputSerializer)
         signal = self.act(
             signal_transfer,
             signal=signal,
             actor=request.user,
-            service=data.validated_data["service"],
-            reason=data.validated_data["reason"],
-            expected_version=data.validated_data.get("version"),
+            service=data["service"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
         )
         # The signal may have left the caller's services: answer with what they may still see.
         body = {"reference": signal.reference, "service": signal.service.slug}
@@ -231,15 +215,14 @@ class CategoryView(StaffAPIView):
 
     def post(self, request, reference):
         signal = self.visible_signal(reference)
-        data = CategoryInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = self.validated(CategoryInputSerializer)
         signal = self.act(
             signal_change_category,
             signal=signal,
             actor=request.user,
-            category=data.validated_data["category"],
-            note=data.validated_data.get("note", ""),
-            expected_version=data.validated_data.get("version"),
+            category=data["category"],
+            note=data.get("note", ""),
+            expected_version=data.get("version"),
         )
         return Response(
             {
@@ -257,11 +240,8 @@ class CommentView(StaffAPIView):
 
     def post(self, request, reference):
         signal = self.visible_signal(reference)
-        data = CommentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        change = self.act(
-            signal_comment, signal=signal, actor=request.user, note=data.validated_data["note"]
-        )
+        data = self.validated(CommentInputSerializer)
+        change = self.act(signal_comment, signal=signal, actor=request.user, note=data["note"])
         return Response(HistorySerializer(change).data, status=status.HTTP_201_CREATED)
 
 
