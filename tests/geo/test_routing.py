@@ -2,6 +2,7 @@ import math
 
 import pytest
 from django.contrib.gis.geos import Point, Polygon
+from django.db import connection
 
 from geo.models import ServiceAreaPiece
 from geo.routing import COVERS, NEAREST, OutsideTerritory, service_for_point
@@ -110,6 +111,34 @@ def test_nearest_is_measured_in_metres_not_degrees(category):
     route = service_for_point(point=point, category=category)
     assert route.service.slug == "est"
     assert route.distance_m == pytest.approx(880, rel=0.02)
+
+
+@pytest.mark.parametrize("bearing", range(0, 360, 30))
+def test_nearest_distance_is_the_geodesic_distance_to_the_polygon(category, bearing):
+    # An irregular star, so the closest point is sometimes a vertex, sometimes mid-edge.
+    centre = Point(2.35, 48.86, srid=4326)
+    ring = [
+        (
+            centre.x + (0.004 + 0.002 * (i % 2)) * math.cos(math.radians(i * 17)) / 0.66,
+            centre.y + (0.004 + 0.002 * (i % 2)) * math.sin(math.radians(i * 17)),
+        )
+        for i in range(21)
+    ]
+    area = make_area(ServiceFactory(slug="etoile"), Polygon([*ring, ring[0]]))
+    point = Point(
+        centre.x + 0.012 * math.cos(math.radians(bearing)) / 0.66,
+        centre.y + 0.012 * math.sin(math.radians(bearing)),
+        srid=4326,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(geom::geography, %s::geography) FROM geo_servicearea WHERE id = %s",
+            [point.ewkt, area.pk],
+        )
+        (geodesic,) = cursor.fetchone()
+    route = service_for_point(point=point, category=category)
+    assert route.method == NEAREST
+    assert route.distance_m == pytest.approx(geodesic, abs=0.1)
 
 
 def test_beyond_the_routing_distance_is_outside_the_territory(west_east, category, settings):
