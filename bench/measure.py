@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Shared by the server and the benchmark's own process, which signs the agent's session.
+SECRET_KEY = "bench-only-not-a-secret-0123456789abcdefghijklmnop"  # noqa: S105 (loopback only)
 
 
 @dataclass
@@ -72,7 +74,7 @@ class Server:
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "bench-only-not-a-secret-0123456789abcdefghijklmnop",
+            "DJANGO_SECRET_KEY": SECRET_KEY,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Plain HTTP on loopback: TLS belongs to the front server in production.
             "DJANGO_SECURE_SSL_REDIRECT": "0",
@@ -140,10 +142,15 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def get(port: int, path: str, sink: Callable[[bytes], None] | None = None) -> tuple[int, bytes]:
+def get(
+    port: int,
+    path: str,
+    sink: Callable[[bytes], None] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         if sink is None:
             return response.status, response.read()

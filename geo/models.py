@@ -33,7 +33,8 @@ class ServiceArea(models.Model):
         Service, on_delete=models.CASCADE, related_name="areas", verbose_name=_("service")
     )
     name = models.CharField(_("name"), max_length=200)
-    geom = models.MultiPolygonField(_("geometry"), srid=4326)
+    # Indexed by the named GiST index below, not a second automatic one.
+    geom = models.MultiPolygonField(_("geometry"), srid=4326, spatial_index=False)
     categories = models.ManyToManyField(
         "signals.Category",
         blank=True,
@@ -71,7 +72,7 @@ class ServiceAreaPiece(models.Model):
     """
 
     area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="pieces")
-    geom = models.PolygonField(srid=4326)
+    geom = models.PolygonField(srid=4326, spatial_index=False)
 
     class Meta:
         indexes = [GistIndex(fields=["geom"], name="serviceareapiece_geom_gist")]

@@ -17,3 +17,11 @@ class SignalsConfig(AppConfig):
 
         post_save.connect(invalidate, sender=Signal, weak=False, dispatch_uid="signals-tiles")
         post_delete.connect(invalidate, sender=Signal, weak=False, dispatch_uid="signals-tiles")
+
+        from signals.mapcells import note_write
+
+        def fold(**kwargs) -> None:
+            note_write()
+
+        post_save.connect(fold, sender=Signal, weak=False, dispatch_uid="signals-mapcells")
+        post_delete.connect(fold, sender=Signal, weak=False, dispatch_uid="signals-mapcells")

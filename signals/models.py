@@ -7,7 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from signals.querysets import SignalQuerySet
-from workflow.states import State
+from workflow.states import OPEN, State
+
+OPEN_VALUES = sorted(state.value for state in OPEN)
 
 
 class Category(models.Model):
@@ -69,8 +71,14 @@ class Signal(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    # No index of their own: `signal_category_created` and `signal_queue` start with
+    # these columns, and each index costs every report a write.
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="signals", verbose_name=_("category")
+        Category,
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("category"),
+        db_index=False,
     )
     description = models.TextField(_("description"))
     location = models.PointField(_("location"), srid=4326)
@@ -83,6 +91,7 @@ class Signal(models.Model):
         "geo.Service",
         on_delete=models.PROTECT,
         null=True,
+        db_index=False,
         related_name="signals",
         verbose_name=_("service in charge"),
     )
@@ -115,6 +124,15 @@ class Signal(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="signal_status_created"),
             models.Index(fields=["service", "status", "created_at"], name="signal_queue"),
+            # The triage queue: a service's open signals in date order (a page is read
+            # straight off this index), and its counts per status and category, which
+            # an index-only scan answers without visiting the rows.
+            models.Index(
+                fields=["service", "created_at", "id"],
+                name="signal_queue_open",
+                condition=Q(status__in=OPEN_VALUES),
+            ),
+            models.Index(fields=["service", "status", "category"], name="signal_queue_counts"),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
             models.Index(fields=["updated_at"], name="signal_updated"),
             # The map's tiles: open signals by place (partial GiST index
@@ -192,3 +210,53 @@ class Follower(models.Model):
 
     def __str__(self) -> str:
         return f"follower of {self.signal_id}"
+
+
+class MapGrid(models.Model):
+    """The grid of one zoom level of the map's counts (see signals.mapcells)."""
+
+    level = models.PositiveSmallIntegerField(primary_key=True)
+    lon_step = models.FloatField()
+    lat_step = models.FloatField()
+
+
+class MapCell(models.Model):
+    """How many signals of one category and status lie in one grid cell of a zoom level.
+
+    With the sums of their coordinates, so that a count is drawn at the mean
+    position of its signals. Kept by a database trigger through `MapCellChange`.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    gx = models.IntegerField()
+    gy = models.IntegerField()
+    category_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    count = models.IntegerField()
+    sum_lon = models.FloatField()
+    sum_lat = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "gx", "gy", "category_id", "status"], name="mapcell_key"
+            )
+        ]
+
+
+class MapCellChange(models.Model):
+    """A +1 or -1 on a `MapCell`, appended by the trigger on every signal write.
+
+    Appending (rather than updating the counts in place) means two reports made
+    at once never wait on each other's lock of a shared, city-wide cell; the
+    changes are folded into `MapCell` every few hundred writes.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    gx = models.IntegerField()
+    gy = models.IntegerField()
+    category_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    count = models.IntegerField()
+    sum_lon = models.FloatField()
+    sum_lat = models.FloatField()

@@ -4,7 +4,7 @@ import math
 
 from django.conf import settings
 from django.contrib.gis.geos import Point, Polygon
-from django.db.models import Avg, Count, F, FloatField, Func, QuerySet, Value
+from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Floor
 
 from geo.routing import GEOMETRY, GeographyDistance
@@ -19,6 +19,13 @@ def signals_public() -> QuerySet[Signal]:
 def categories_reportable() -> QuerySet[Category]:
     """The sub-categories a resident can report under."""
     return Category.objects.filter(is_active=True, children__isnull=True).select_related("parent")
+
+
+def categories_under(code: str) -> list[int]:
+    """The category with this code and, for a type, its sub-categories (the API's filter)."""
+    return list(
+        Category.objects.filter(Q(code=code) | Q(parent__code=code)).values_list("id", flat=True)
+    )
 
 
 def category_tree() -> QuerySet[Category]:

@@ -33,7 +33,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from geo.models import Service
 from signals.models import Follower, Signal
+from signals.selectors import categories_under
 from workflow.selectors import signals_visible_to
 from workflow.states import OPEN, State
 
@@ -100,12 +102,16 @@ def queue_queryset(user, filters: QueueFilters, *, with_status: bool = True) -> 
     )
     if with_status and filters.status:
         queryset = queryset.filter(status__in=filters.status)
+    # Ids resolved first (two tiny queries) rather than joins: the planner can then
+    # walk the partial index `signal_queue_open` in date order and stop after a page.
     if filters.category:
-        queryset = queryset.filter(
-            Q(category__code=filters.category) | Q(category__parent__code=filters.category)
-        )
+        queryset = queryset.filter(category_id__in=categories_under(filters.category))
     if filters.service:
-        queryset = queryset.filter(service__slug=filters.service)
+        queryset = queryset.filter(
+            service_id__in=list(
+                Service.objects.filter(slug=filters.service).values_list("id", flat=True)
+            )
+        )
     if filters.q:
         text = filters.q.strip()
         queryset = queryset.filter(

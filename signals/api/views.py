@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from geo.routing import OutsideTerritory
+from signals import mapcells
 from signals.api.filters import BBoxFilter, SignalFilter
 from signals.api.geojson import count_fast, features_json
 from signals.api.serializers import (
@@ -27,6 +28,7 @@ from signals.api.throttles import SignalCreateThrottle
 from signals.models import Signal
 from signals.selectors import (
     aggregate_cell_size_m,
+    categories_under,
     category_tree,
     signals_aggregated,
     signals_nearby,
@@ -166,6 +168,7 @@ class SignalAggregatesView(generics.GenericAPIView):
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
     pagination_class = None
+    STORED_CELL_PARAMS = {"zoom", "bbox", "category", "status", "format"}
 
     def get_queryset(self):
         return Signal.objects.all()
@@ -176,8 +179,10 @@ class SignalAggregatesView(generics.GenericAPIView):
         zoom = params.validated_data["zoom"]
 
         def compute() -> dict:
-            queryset = self.filter_queryset(self.get_queryset())
-            cells = signals_aggregated(queryset=queryset, zoom=zoom)
+            cells = self._stored_cells(zoom)
+            if cells is None:
+                queryset = self.filter_queryset(self.get_queryset())
+                cells = signals_aggregated(queryset=queryset, zoom=zoom)
             return {
                 "zoom": zoom,
                 "cell_size_m": round(aggregate_cell_size_m(zoom=zoom), 1),
@@ -188,6 +193,23 @@ class SignalAggregatesView(generics.GenericAPIView):
         # A whole-city view aggregates every signal: cached until a signal changes.
         key = "aggregates:" + hashlib.sha256(request.GET.urlencode().encode()).hexdigest()
         return Response(signals_cached(key, compute))
+
+    def _stored_cells(self, zoom: int) -> list[dict] | None:
+        """The pre-aggregated counts (signals.mapcells) when they can answer the query."""
+        params = self.request.query_params
+        if set(params) - self.STORED_CELL_PARAMS:
+            return None
+        filters = self.filterset_class(params, queryset=Signal.objects.none())
+        if not filters.is_valid():
+            return None  # the live path reports the errors
+        data = filters.form.cleaned_data
+        bbox = BBoxFilter().get_filter_bbox(self.request)
+        return mapcells.cells(
+            zoom=zoom,
+            bbox=bbox.extent if bbox is not None else None,
+            category_ids=categories_under(data["category"]) if data.get("category") else None,
+            statuses=list(data["status"]) if data.get("status") else None,
+        )
 
 
 class SignalNearbyView(generics.GenericAPIView):
