@@ -21,7 +21,7 @@ tile older than the last status change either.
 import math
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
 from workflow.states import OPEN
 
@@ -169,7 +169,10 @@ def _render(z: int, x: int, y: int) -> bytes:
         "open": OPEN_VALUES,
         "days": RECENTLY_CLOSED_DAYS,
     }
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # ST_AsMVTGeom's declared cost makes the planner JIT-compile the query: ~450 ms
+        # of compiling for a ~90 ms query (measured on a z11 tile of the bench city).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(POINTS_SQL if points else CLUSTERS_SQL, params)
         (tile,) = cursor.fetchone()
     return bytes(tile or b"")
