@@ -49,9 +49,6 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
-    from bench.measure import SECRET_KEY
-
-    os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY
     import django
 
     django.setup()

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parent.parent
-# Shared by the server and the benchmark's own process, which signs the agent's session.
-SECRET_KEY = "bench-only-not-a-secret-0123456789abcdefghijklmnop"  # noqa: S105 (loopback only)
 
 
 @dataclass
@@ -74,7 +74,8 @@ class Server:
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "bench.settings",
             "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": SECRET_KEY,
+            # The benchmark's own process signs the staff session the server must accept.
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             # Plain HTTP on loopback: TLS belongs to the front server in production.
             "DJANGO_SECURE_SSL_REDIRECT": "0",
