@@ -139,7 +139,7 @@ def manage(*args: str, env: dict[str, str], timeout: int = 300) -> str:
     return out.stdout
 
 
-# A small city: one service covering central Paris, one category, one agent.
+# A small city: one service covering central Paris, one category, a superuser and an agent.
 SEED_CITY = """
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import MultiPolygon, Polygon
@@ -155,6 +155,10 @@ if created:
 User = get_user_model()
 if not User.objects.filter(username="agent").exists():
     User.objects.create_superuser("agent", "agent@ville.example", "agent-password")
+# A staff member of the routed service (not a superuser), for the staff API.
+from workflow.models import Membership
+member, _ = User.objects.get_or_create(username="agent-voirie")
+Membership.objects.get_or_create(user=member, service=service)
 """
 
 

@@ -136,9 +136,11 @@ def signal_transition(
     except ValueError:
         raise InvalidAction({"to": [_("Unknown status “%(to)s”.") % {"to": to}]}) from None
     message, note = message.strip(), note.strip()
-    now = at or timezone.now()
     with transaction.atomic():
         locked = _lock(signal, expected_version)
+        # Stamped once the lock is held, not before: a transition that waited for another
+        # is then dated after it, and the history (ordered by time) shows the real order.
+        now = at or timezone.now()
         if to not in allowed_from(locked.status):
             raise TransitionNotAllowed(locked.status, to)
         _check_rules(
