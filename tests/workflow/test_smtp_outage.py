@@ -1,0 +1,168 @@
+"""A real SMTP server goes away, or answers "try again later": transitions commit, mails wait.
+
+A real SMTP listener on a loopback port (aiosmtpd) and Django's real SMTP
+backend: no fake backend. Agents move signals through the staff API while the
+listener is stopped (connections refused), or while it accepts connections
+but answers every message with a 4xx temporary error. Each transition
+commits; each mail stays pending in the outbox. Once the server is back,
+`send_pending_mail` delivers each mail exactly once, to the right person with
+the right subject, and a second run sends nothing.
+"""
+
+import email
+import email.policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+
+from signals.models import Follower
+from tests.factories import INSIDE_WEST, make_signal
+from tests.live import free_port
+from workflow.models import OutgoingMail
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, or refuses it for now (4xx)."""
+
+    def __init__(self):
+        self.received: list[tuple[str, str]] = []  # (recipient, subject)
+        self.refuse_at: str | None = None  # "RCPT" or "DATA": answer a 4xx there
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_at == "RCPT":
+            return "450 4.2.1 Mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse_at == "DATA":
+            return "451 4.3.0 Local problem, try again later"
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        for recipient in envelope.rcpt_tos:
+            self.received.append((recipient, str(message["Subject"])))
+        return "250 OK"
+
+
+class SMTPServer:
+    """An SMTP listener on a fixed loopback port that can be stopped and started again."""
+
+    def __init__(self, inbox: Inbox):
+        self.inbox, self.port = inbox, free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SMTPServer(Inbox())
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def followed(city):
+    """Two of the voirie's signals, each with its reporter and a confirmed follower."""
+    second = make_signal(city.category, INSIDE_WEST, email="autre-auteur@example.org")
+    for signal, follower in ((city.ours, "voisin@example.org"), (second, "voisine@example.org")):
+        Follower.objects.create(signal=signal, email=follower, confirmed_at="2026-01-01T00:00Z")
+    return [city.ours, second]
+
+
+EXPECTED = {
+    # recipient -> which signal's mail (index in `followed`)
+    "reporter@example.org": 0,
+    "voisin@example.org": 0,
+    "autre-auteur@example.org": 1,
+    "voisine@example.org": 1,
+}
+
+
+def agents_accept(city, signals, capture) -> None:
+    """The agent and the supervisor each accept one signal through the staff API."""
+    for user, signal in zip((city.agent, city.supervisor), signals, strict=True):
+        with capture(execute=True):  # the mails are sent on commit, as in production
+            response = city.api(user).post(
+                f"/api/v1/signals/{signal.reference}/transitions/",
+                {"to": "accepted", "message": "Nous passons demain.", "version": signal.version},
+                format="json",
+            )
+        assert response.status_code == 200, response.content
+        assert response.json()["status"] == "accepted"
+
+
+def pending() -> int:
+    return OutgoingMail.objects.filter(sent_at__isnull=True).count()
+
+
+def assert_each_mail_arrived_once(inbox: Inbox, signals) -> None:
+    assert sorted(recipient for recipient, _ in inbox.received) == sorted(EXPECTED)
+    for recipient, subject in inbox.received:
+        signal = signals[EXPECTED[recipient]]
+        assert subject == f"Votre signalement {signal.reference} : À traiter"
+
+
+def test_listener_down_transitions_commit_and_mails_go_out_once_when_it_is_back(
+    city, followed, smtp, django_capture_on_commit_callbacks
+):
+    smtp.stop()  # nothing listens on the port any more: connections are refused
+    agents_accept(city, followed, django_capture_on_commit_callbacks)
+
+    for signal in followed:
+        signal.refresh_from_db()
+        assert signal.status == "accepted"
+    assert pending() == 4
+    assert all(
+        row.attempts == 1 and row.last_error for row in OutgoingMail.objects.all()
+    )  # tried on commit, failed, kept
+    # The timer's run while the server is still down: nothing sent, a non-zero exit.
+    with pytest.raises(SystemExit):
+        call_command("send_pending_mail")
+    assert pending() == 4
+
+    smtp.start()
+    call_command("send_pending_mail")
+    assert_each_mail_arrived_once(smtp.inbox, followed)
+    assert pending() == 0
+
+    call_command("send_pending_mail")  # the next run of the timer
+    assert len(smtp.inbox.received) == 4  # nothing sent twice
+
+
+@pytest.mark.parametrize("stage", ["RCPT", "DATA"])
+def test_listener_answering_4xx_keeps_mails_pending_until_it_accepts_them(
+    city, followed, smtp, stage, django_capture_on_commit_callbacks
+):
+    # The connection is accepted, the greeting and EHLO are fine, then "try again later".
+    smtp.inbox.refuse_at = stage
+    agents_accept(city, followed, django_capture_on_commit_callbacks)
+
+    for signal in followed:
+        signal.refresh_from_db()
+        assert signal.status == "accepted"
+    assert smtp.inbox.received == []
+    assert pending() == 4
+    code = {"RCPT": "450", "DATA": "451"}[stage]
+    assert all(code in row.last_error for row in OutgoingMail.objects.all())
+
+    smtp.inbox.refuse_at = None
+    call_command("send_pending_mail")
+    assert_each_mail_arrived_once(smtp.inbox, followed)
+    assert pending() == 0
+    call_command("send_pending_mail")
+    assert len(smtp.inbox.received) == 4
