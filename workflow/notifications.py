@@ -111,32 +111,50 @@ def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, 
         )
         return 0, pending.count()
     try:
-        for mail in pending.order_by("created_at", "id")[:limit]:
-            message = EmailMessage(
-                subject=mail.subject,
-                body=mail.body,
-                to=[mail.to],
-                connection=connection,
-                headers=unsubscribe_headers(url=mail.unsubscribe_url)
-                if mail.unsubscribe_url
-                else {"Auto-Submitted": "auto-generated"},
-            )
-            try:
-                message.send()
-            except Exception as error:  # recorded and retried, never raised into a transition
-                logger.warning("Mail %s not sent, will retry: %s", mail.pk, error)
-                OutgoingMail.objects.filter(pk=mail.pk).update(
-                    attempts=F("attempts") + 1, last_error=str(error)[:2000]
-                )
-                failed += 1
-            else:
-                OutgoingMail.objects.filter(pk=mail.pk).update(
-                    sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-                )
-                sent += 1
+        for mail_id in pending.order_by("created_at", "id").values_list("pk", flat=True)[:limit]:
+            outcome = _send_one(mail_id, connection)
+            sent += outcome is True
+            failed += outcome is False
     finally:
         try:
             connection.close()
         except Exception:  # closing a broken connection must not turn a retry into an error
             logger.debug("Closing the mail connection failed", exc_info=True)
     return sent, failed
+
+
+def _send_one(mail_id: int, connection) -> bool | None:
+    """Send one pending mail: True if sent, False if it failed, None if another sender has it.
+
+    The row stays locked while the server takes the mail, so that two senders at
+    once (the timer's run and a transition's on-commit send) never both send it.
+    """
+    with transaction.atomic():
+        mail = (
+            OutgoingMail.objects.select_for_update(skip_locked=True)
+            .filter(pk=mail_id, sent_at__isnull=True)
+            .first()
+        )
+        if mail is None:
+            return None
+        message = EmailMessage(
+            subject=mail.subject,
+            body=mail.body,
+            to=[mail.to],
+            connection=connection,
+            headers=unsubscribe_headers(url=mail.unsubscribe_url)
+            if mail.unsubscribe_url
+            else {"Auto-Submitted": "auto-generated"},
+        )
+        try:
+            message.send()
+        except Exception as error:  # recorded and retried, never raised into a transition
+            logger.warning("Mail %s not sent, will retry: %s", mail.pk, error)
+            OutgoingMail.objects.filter(pk=mail.pk).update(
+                attempts=F("attempts") + 1, last_error=str(error)[:2000]
+            )
+            return False
+        OutgoingMail.objects.filter(pk=mail.pk).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+        )
+        return True

@@ -9,17 +9,22 @@ commits; each mail stays pending in the outbox. Once the server is back,
 the right subject, and a second run sends nothing.
 """
 
+import asyncio
+import contextlib
 import email
 import email.policy
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import connection
 
 from signals.models import Follower
 from tests.factories import INSIDE_WEST, make_signal
 from tests.live import free_port
 from workflow.models import OutgoingMail
+from workflow.notifications import mails_send
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +171,36 @@ def test_listener_answering_4xx_keeps_mails_pending_until_it_accepts_them(
     assert pending() == 0
     call_command("send_pending_mail")
     assert len(smtp.inbox.received) == 4
+
+
+class SlowInbox(Inbox):
+    """Takes its time over each message, as a real server on a busy day does."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(0.2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_mail_once(city, followed, smtp, settings):
+    """The timer's run and a transition's on-commit send may overlap: no mail goes out twice."""
+    smtp.stop()
+    agents_accept(city, followed, lambda execute: contextlib.nullcontext())
+    assert pending() == 4
+    smtp.inbox = SlowInbox()
+    smtp.start()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(timer_run) for _ in range(2)]
+        totals = [run.result() for run in runs]
+
+    assert_each_mail_arrived_once(smtp.inbox, followed)
+    assert sum(sent for sent, _ in totals) == 4
+    assert pending() == 0
+
+
+def timer_run() -> tuple[int, int]:
+    try:
+        return mails_send()
+    finally:
+        connection.close()  # this thread's own database connection
