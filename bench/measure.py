@@ -65,7 +65,7 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn with the project's WSGI app on 127.0.0.1, stopped by its own pid."""
+    """gunicorn as production runs it (config/gunicorn.conf.py) on 127.0.0.1, stopped by its pid."""
 
     def __init__(self, *, database_url: str, port: int, workers: int = 2):
         self.port, self.workers = port, workers
@@ -89,6 +89,9 @@ class Server:
         self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn, fixed arguments)
             [
                 str(gunicorn),
+                # Production's settings (threads, ...), with the benchmark's workers and port.
+                "--config",
+                str(ROOT / "config" / "gunicorn.conf.py"),
                 "config.wsgi",
                 "--workers",
                 str(self.workers),

@@ -445,7 +445,7 @@ def bench_creation(profile: Profile, port: int, rng: random.Random) -> list[Row]
     return [
         Row(
             "creation",
-            "Signal creation over HTTP, no photo (gunicorn, 2 workers, 4 clients)",
+            "Signal creation over HTTP, no photo (gunicorn, 2 workers × 4 threads, 4 clients)",
             ours,
             bare_stats,
             "a bare Django JSON view on the same server",

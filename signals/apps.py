@@ -9,7 +9,8 @@ class SignalsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from signals.models import Signal
+        from signals.categories import categories_changed
+        from signals.models import Category, Signal
         from signals.tiles import tiles_invalidate
 
         def invalidate(**kwargs) -> None:
@@ -25,3 +26,9 @@ class SignalsConfig(AppConfig):
 
         post_save.connect(fold, sender=Signal, weak=False, dispatch_uid="signals-mapcells")
         post_delete.connect(fold, sender=Signal, weak=False, dispatch_uid="signals-mapcells")
+
+        def categories(**kwargs) -> None:
+            categories_changed()
+
+        for signal in (post_save, post_delete):
+            signal.connect(categories, sender=Category, weak=False, dispatch_uid="categories")

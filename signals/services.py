@@ -60,9 +60,24 @@ def signal_create(
         StatusChange.objects.create(
             signal=signal, from_state="", to_state=State.NEW, created_at=now
         )
-        for photo in photos:
+        stored = [
             Photo.objects.create(signal=signal, image=photo.content, kind=Photo.Kind.BEFORE)
+            for photo in photos
+        ]
+    _photos_known(signal, stored)
     return signal
+
+
+def _photos_known(signal: Signal, photos: list[Photo]) -> None:
+    """A new signal's photos are the ones just stored: `signal.photos.all()` needs no query.
+
+    The reporter's answer lists them right away; this is what `prefetch_related`
+    leaves on an instance, filled without asking PostgreSQL what we just wrote.
+    """
+    queryset = signal.photos.all()
+    queryset._result_cache = photos
+    queryset._prefetch_done = True
+    signal._prefetched_objects_cache = {"photos": queryset}
 
 
 class IdempotencyConflict(Exception):

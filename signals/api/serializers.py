@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from signals.api.fields import GeoJSONPointField
+from signals.categories import category_active, category_active_children
 from signals.models import Category, Photo, Signal
 from signals.photos import CleanPhoto, InvalidPhoto, photo_clean, photo_read
 
@@ -36,10 +37,23 @@ class PublicPhotoSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class ActiveCategoryField(serializers.SlugRelatedField):
+    """An active category by code, from the process's copy (`signals.categories`) when it has it.
+
+    Anything else (a code created since the copy, a typo, a number) takes the
+    database path of `SlugRelatedField`, with its messages.
+    """
+
+    def __init__(self):
+        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True))
+
+    def to_internal_value(self, data):
+        found = category_active(data) if isinstance(data, str) else None
+        return found if found is not None else super().to_internal_value(data)
+
+
 class SignalCreateInputSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(is_active=True)
-    )
+    category = ActiveCategoryField()
     description = serializers.CharField(max_length=5000, trim_whitespace=True)
     location = GeoJSONPointField()
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
@@ -69,10 +83,11 @@ class SignalCreateInputSerializer(serializers.Serializer):
         return cleaned
 
     def validate_category(self, category: Category) -> Category:
-        if category.children.filter(is_active=True).exists():
-            codes = ", ".join(
-                category.children.filter(is_active=True).values_list("code", flat=True)
-            )
+        codes = category_active_children(category)
+        if codes is None:  # read from the database: newer than the process's copy
+            codes = list(category.children.filter(is_active=True).values_list("code", flat=True))
+        if codes:
+            codes = ", ".join(codes)
             raise serializers.ValidationError(
                 _("Choose a sub-category of “%(name)s”: %(codes)s.")
                 % {"name": category.name, "codes": codes}
@@ -112,7 +127,41 @@ class SignalCreatedSerializer(serializers.ModelSerializer):
 
     def get_photos(self, signal: Signal) -> list[dict]:
         public = [photo for photo in signal.photos.all() if photo.is_public]
+        if not public:
+            return []
         return PublicPhotoSerializer(public, many=True, context=self.context).data
+
+    def to_representation(self, signal: Signal) -> dict:
+        """What the fields above give, written out (they stay for the OpenAPI schema).
+
+        Building a ModelSerializer's fields for each report cost more Python time
+        than the rest of the response; `tests/signals/test_api_create.py` holds
+        this output equal to the fields' own.
+        """
+        category, service = signal.category, signal.service
+        parent = category.parent if category.parent_id else None
+        return {
+            "reference": signal.reference,
+            "uuid": str(signal.uuid),
+            "status": str(signal.status),
+            "status_label": signal.get_status_display(),
+            "category": {
+                "code": category.code,
+                "name": category.name,
+                "parent": parent.code if parent else None,
+            },
+            "description": signal.description,
+            "location": _POINT.to_representation(signal.location),
+            "address": signal.address,
+            "service": {"slug": service.slug, "name": service.name} if service else None,
+            "routing": self.get_routing(signal),
+            "photos": self.get_photos(signal),
+            "created_at": _DATETIME.to_representation(signal.created_at),
+        }
+
+
+_POINT = GeoJSONPointField()
+_DATETIME = serializers.DateTimeField()
 
 
 class SignalPublicSerializer(GeoFeatureModelSerializer):

@@ -1,0 +1,83 @@
+"""The active categories, held by each process: a report names one, and need not query it.
+
+Every report looks its category up by code, with its parent (the response
+shows the parent's code) and whether it has active sub-categories (a type is
+refused: residents report under a sub-type). The table holds a few dozen rows
+and changes a few times a year, so each process keeps a copy instead of
+asking PostgreSQL twice per report.
+
+The copy is tagged with a token kept in the default cache: saving or
+deleting a category drops the token, and every process reloads on its next
+report — at once when the cache is shared (`REDIS_URL`); with per-process
+memory caches, the other workers' tokens expire after `COPY_SECONDS`. An
+unknown code is always looked up in the database, so a new category is
+usable at once; only a deactivation can lag, by at most `COPY_SECONDS`.
+"""
+
+import copy
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from signals.models import Category
+
+COPY_KEY = "signals:categories:token"
+COPY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ActiveCategories:
+    token: str
+    by_code: dict[str, Category] = field(default_factory=dict)
+    # Codes of each category's active sub-categories, in display order.
+    children: dict[int, list[str]] = field(default_factory=dict)
+
+
+_loaded = ActiveCategories(token="")
+
+
+def categories_active() -> ActiveCategories:
+    global _loaded
+    token = cache.get(COPY_KEY)
+    if token is None:
+        token = uuid.uuid4().hex
+        # Another process may have set one meanwhile: theirs wins, we follow it.
+        if not cache.add(COPY_KEY, token, COPY_SECONDS):
+            token = cache.get(COPY_KEY) or token
+    loaded = _loaded
+    if loaded.token != token:
+        rows = list(Category.objects.filter(is_active=True).select_related("parent"))
+        children: dict[int, list[str]] = {}
+        for category in rows:  # ordered by position, name (Meta.ordering)
+            if category.parent_id is not None:
+                children.setdefault(category.parent_id, []).append(category.code)
+        # One assignment: threads of the same worker see the old copy or the new one.
+        loaded = _loaded = ActiveCategories(
+            token=token, by_code={c.code: c for c in rows}, children=children
+        )
+    return loaded
+
+
+def category_active(code: str) -> Category | None:
+    """The active category with this code, its parent loaded; a copy the caller may keep."""
+    found = categories_active().by_code.get(code)
+    # Model instances copy their relation cache too: the shared one is never handed out.
+    return copy.copy(found) if found is not None else None
+
+
+def category_active_children(category: Category) -> list[str] | None:
+    """Codes of the category's active sub-categories, in display order.
+
+    None when the copy does not hold this category (read from the database since).
+    """
+    loaded = categories_active()
+    held = loaded.by_code.get(category.code)
+    if held is None or held.pk != category.pk:
+        return None
+    return loaded.children.get(category.pk, [])
+
+
+def categories_changed() -> None:
+    """Called when a category is saved or deleted: every process reloads its copy."""
+    cache.delete(COPY_KEY)

@@ -1,0 +1,138 @@
+"""What a report costs, and the shortcuts that keep it cheap without changing what anyone sees.
+
+The category comes from the process's copy of the table (`signals.categories`)
+and the answer is written out rather than built field by field: the answer
+must stay what the serializer's fields give, and the copy must follow every
+change of a category.
+"""
+
+import io
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from PIL import Image
+from rest_framework import serializers
+from rest_framework.test import APIRequestFactory
+
+from signals.api.serializers import SignalCreatedSerializer
+from signals.models import Category, Signal
+from tests.factories import (
+    EAST,
+    INSIDE_WEST,
+    WEST,
+    CategoryFactory,
+    ParentCategoryFactory,
+    ServiceFactory,
+    make_area,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/signals/"
+
+
+@pytest.fixture
+def city():
+    voirie = ParentCategoryFactory(code="voirie", name="Voirie")
+    category = CategoryFactory(code="nid-de-poule", name="Nid de poule", parent=voirie)
+    make_area(ServiceFactory(slug="voirie-ouest", name="Voirie Ouest"), WEST)
+    make_area(ServiceFactory(slug="voirie-est", name="Voirie Est"), EAST)
+    return category
+
+
+def report(api_client, category="nid-de-poule", coordinates=(INSIDE_WEST.x, INSIDE_WEST.y), **kw):
+    body = {
+        "category": category,
+        "description": "Gros trou devant le 12 rue de Rivoli",
+        "location": {"type": "Point", "coordinates": list(coordinates)},
+        **kw,
+    }
+    return api_client.post(URL, body, format="json")
+
+
+def jpeg() -> io.BytesIO:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(out, format="JPEG")
+    out.seek(0)
+    out.name = "trou.jpg"
+    return out
+
+
+def as_the_fields_give(reference: str) -> dict:
+    """The answer built by the serializer's fields, from the signal as stored."""
+    signal = Signal.objects.get(reference=reference)
+    request = APIRequestFactory().post(URL)
+    fields = SignalCreatedSerializer(signal, context={"request": request})
+    return json.loads(json.dumps(serializers.ModelSerializer.to_representation(fields, signal)))
+
+
+def test_the_answer_is_what_the_serializer_fields_give(api_client, city):
+    inside = report(api_client)
+    near = report(api_client, coordinates=(2.375, 48.857))  # routed to the nearest area
+    assert inside.status_code == near.status_code == 201
+    assert near.json()["routing"]["method"] == "nearest"
+    for response in (inside, near):
+        assert response.json() == as_the_fields_give(response.json()["reference"])
+
+
+def test_the_answer_with_photos_is_what_the_serializer_fields_give(api_client, city):
+    body = {
+        "category": "nid-de-poule",
+        "description": "Trou",
+        "location": json.dumps({"type": "Point", "coordinates": [INSIDE_WEST.x, INSIDE_WEST.y]}),
+        "photos": [jpeg(), jpeg()],
+    }
+    response = api_client.post(URL, body)
+    assert response.status_code == 201, response.content
+    assert len(response.json()["photos"]) == 2
+    assert response.json() == as_the_fields_give(response.json()["reference"])
+
+
+def test_a_report_reads_neither_the_categories_nor_its_photos_back(api_client, city):
+    report(api_client)  # the first report of a process loads the categories once
+    with CaptureQueriesContext(connection) as queries:
+        response = report(api_client)
+    assert response.status_code == 201
+    read_back = [q["sql"] for q in queries if "signals_category" in q["sql"]]
+    read_back += [q["sql"] for q in queries if q["sql"].startswith('SELECT "signals_photo"')]
+    assert read_back == []
+    assert response.json()["category"] == {
+        "code": "nid-de-poule",
+        "name": "Nid de poule",
+        "parent": "voirie",
+    }
+
+
+def test_a_deactivated_category_is_refused_at_once(api_client, city):
+    assert report(api_client).status_code == 201
+    city.is_active = False
+    city.save()
+    response = report(api_client)
+    assert response.status_code == 400
+    assert "category" in response.json()
+
+
+def test_a_renamed_category_is_answered_with_its_new_name(api_client, city):
+    assert report(api_client).status_code == 201
+    city.name = "Chaussée abîmée"
+    city.save()
+    assert report(api_client).json()["category"]["name"] == "Chaussée abîmée"
+
+
+def test_a_new_sub_category_makes_its_type_a_choice_at_once(api_client, city):
+    lonely = ParentCategoryFactory(code="mobilier", name="Mobilier urbain")
+    assert report(api_client, category="mobilier").status_code == 201  # no sub-type yet
+    CategoryFactory(code="mobilier-banc", name="Banc", parent=lonely)
+    response = report(api_client, category="mobilier")
+    assert response.status_code == 400
+    assert "mobilier-banc" in response.json()["category"][0]
+
+
+def test_a_category_added_by_another_process_is_usable_at_once(api_client, city):
+    report(api_client)  # this process's copy is loaded
+    # bulk_create sends no signal: as if another worker had saved it.
+    Category.objects.bulk_create([Category(code="tags", name="Tags", parent=city.parent)])
+    response = report(api_client, category="tags")
+    assert response.status_code == 201, response.content
+    assert response.json()["category"] == {"code": "tags", "name": "Tags", "parent": "voirie"}
