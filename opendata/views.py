@@ -27,7 +27,8 @@ def _filtered(request):
 
 
 def _download(stream, content_type: str, extension: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(batched(stream), content_type=content_type)
+    """`stream` yields chunks of ~64 kB already (bytes, or text that Django encodes)."""
+    response = StreamingHttpResponse(stream, content_type=content_type)
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="signalements-{stamp}.{extension}"'
     return response
@@ -57,7 +58,8 @@ def signals_dansmarue_csv(request):
     queryset, errors = _filtered(request)
     if errors:
         return JsonResponse(errors, status=400)
-    response = _download(dansmarue.export_stream(queryset), "text/csv; charset=utf-8", "csv")
+    stream = batched(dansmarue.export_stream(queryset))
+    response = _download(stream, "text/csv; charset=utf-8", "csv")
     response["Content-Disposition"] = response["Content-Disposition"].replace(
         "signalements-", "dans-ma-rue-"
     )

@@ -35,13 +35,15 @@ def test_geojson_export_is_a_valid_feature_collection_of_every_signal(client, ci
     assert old["properties"]["status"] == "accepted"
 
 
-def test_exports_stream_through_a_server_side_cursor(client, city):
+@pytest.mark.parametrize("url", ["/opendata/signalements.geojson", "/opendata/signalements.csv"])
+def test_exports_are_written_by_postgresql_and_streamed(client, city, url):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get("/opendata/signalements.geojson")
+        response = client.get(url)
         assert response.streaming
         body(response)
-    # Django declares a named cursor for .iterator() on PostgreSQL: rows come in chunks.
-    assert any("DECLARE" in q["sql"] and "CURSOR" in q["sql"] for q in queries.captured_queries)
+    # COPY ... TO STDOUT: PostgreSQL writes the rows, which arrive one by one.
+    copies = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("COPY (")]
+    assert len(copies) == 1 and "TO STDOUT" in copies[0]
 
 
 def test_exports_are_gzip_compressed_on_request(client, city):
