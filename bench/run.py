@@ -83,23 +83,34 @@ ROUTING_COVERS_SQL = """
     FROM geo_serviceareapiece p
     JOIN geo_servicearea a ON a.id = p.area_id
     JOIN geo_service s ON s.id = a.service_id
-    WHERE s.is_active AND ST_Covers(p.geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+    WHERE s.is_active AND ST_Covers(p.geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326))
       AND (NOT EXISTS (SELECT 1 FROM geo_servicearea_categories c WHERE c.servicearea_id = a.id)
            OR EXISTS (SELECT 1 FROM geo_servicearea_categories c
-                      WHERE c.servicearea_id = a.id AND c.category_id = ANY(%s)))
+                      WHERE c.servicearea_id = a.id AND c.category_id = ANY(%(categories)s)))
     ORDER BY a.priority DESC, a.area_m2, a.id
     LIMIT 1
 """
 
 ROUTING_NEAREST_SQL = """
-    SELECT a.service_id, ST_Distance(p.geom::geography, pt::geography) AS metres
-    FROM (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS pt) AS q,
-         geo_serviceareapiece p
-    JOIN geo_servicearea a ON a.id = p.area_id
-    WHERE EXISTS (SELECT 1 FROM geo_servicearea_categories c
-                  WHERE c.servicearea_id = a.id AND c.category_id = ANY(%s))
-    ORDER BY p.geom <-> q.pt
-    LIMIT 32
+    SELECT near.service_id,
+           ST_Distance(ST_Scale(ST_ClosestPoint(ST_Scale(near.geom, near.k, 1),
+                                                ST_Scale(near.pt, near.k, 1)),
+                                1 / near.k, 1)::geography, near.pt::geography) AS metres
+    FROM (
+        SELECT n.*, q.pt, q.k, min(n.degrees) OVER () AS best
+        FROM (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) AS pt,
+                     cos(radians(%(y)s)) AS k) AS q,
+             LATERAL (
+                 SELECT a.service_id, p.geom, p.geom <-> q.pt AS degrees
+                 FROM geo_serviceareapiece p
+                 JOIN geo_servicearea a ON a.id = p.area_id
+                 WHERE EXISTS (SELECT 1 FROM geo_servicearea_categories c
+                               WHERE c.servicearea_id = a.id AND c.category_id = ANY(%(categories)s))
+                 ORDER BY p.geom <-> q.pt
+                 LIMIT 32
+             ) AS n
+    ) AS near
+    WHERE near.k * near.degrees <= near.best * 1.01
 """
 
 
@@ -136,7 +147,10 @@ def bench_routing(profile: Profile, rng: random.Random) -> list[Row]:
         def raw(next_item=raw_next, sql=sql):
             point, category = next_item()
             with connection.cursor() as cursor:
-                cursor.execute(sql, [point.x, point.y, [category.pk, category.parent_id]])
+                cursor.execute(
+                    sql,
+                    {"x": point.x, "y": point.y, "categories": [category.pk, category.parent_id]},
+                )
                 cursor.fetchall()
 
         raw_stats = timed(raw, profile.routing, warmup=20)
@@ -167,7 +181,7 @@ def _in_database(sql: str, points) -> tuple[Stats, Stats]:
         for point, category in points:
             cursor.execute(
                 f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}",
-                [point.x, point.y, [category.pk, category.parent_id]],
+                {"x": point.x, "y": point.y, "categories": [category.pk, category.parent_id]},
             )
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan

@@ -81,25 +81,35 @@ COVERS_SQL = f"""
     ORDER BY a.priority DESC, a.area_m2, a.id
     LIMIT 1
 """  # noqa: S608 (model column names only)
+# `<->` gives each candidate's planar distance in degrees, d. Longitudes shrink by
+# k = cos(latitude), so a piece's distance in metres lies between k·d and d (times a
+# degree's length): a candidate with k·d above the best d cannot be the nearest, and
+# only the few left are measured. The 1 % margin covers the spheroid's own stretch
+# (a degree of latitude is not exactly a degree of longitude over k).
 NEAREST_SQL = f"""
     SELECT {_SELECT},
            ST_Distance(
-               ST_Scale(ST_ClosestPoint(ST_Scale(candidate.geom, q.k, 1), ST_Scale(q.point, q.k, 1)),
-                        1 / q.k, 1)::geography,
-               q.point::geography) AS distance_m
-    FROM (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) AS point,
-                 cos(radians(%(y)s)) AS k) AS q,
-         LATERAL (
-             SELECT p.area_id, p.geom
-             FROM geo_serviceareapiece p
-             JOIN geo_servicearea a ON a.id = p.area_id
-             JOIN geo_service s ON s.id = a.service_id
-             WHERE {_HANDLES}
-             ORDER BY p.geom <-> q.point
-             LIMIT %(candidates)s
-         ) AS candidate
-    JOIN geo_servicearea a ON a.id = candidate.area_id
+               ST_Scale(ST_ClosestPoint(ST_Scale(near.geom, near.k, 1),
+                                        ST_Scale(near.point, near.k, 1)),
+                        1 / near.k, 1)::geography,
+               near.point::geography) AS distance_m
+    FROM (
+        SELECT candidate.*, q.point, q.k, min(candidate.degrees) OVER () AS best
+        FROM (SELECT ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) AS point,
+                     cos(radians(%(y)s)) AS k) AS q,
+             LATERAL (
+                 SELECT p.area_id, p.geom, p.geom <-> q.point AS degrees
+                 FROM geo_serviceareapiece p
+                 JOIN geo_servicearea a ON a.id = p.area_id
+                 JOIN geo_service s ON s.id = a.service_id
+                 WHERE {_HANDLES}
+                 ORDER BY p.geom <-> q.point
+                 LIMIT %(candidates)s
+             ) AS candidate
+    ) AS near
+    JOIN geo_servicearea a ON a.id = near.area_id
     JOIN geo_service s ON s.id = a.service_id
+    WHERE near.k * near.degrees <= near.best * 1.01
 """  # noqa: S608 (model column names only)
 
 
