@@ -5,14 +5,16 @@
 
 NOTES: dict[str, str] = {
     "routing_nearest": """
-The nearest fallback ranks 32 KNN candidates (`<->` on the pieces' GiST index, cheap) and then
-measures each in metres on the spheroid (`ST_Distance` on geography), which is what costs
-several milliseconds: geodesic distance to a 256-vertex polygon is far dearer than a planar
-test. Our function is as fast as the raw query, so what misses is the query itself.
-Fix: rank in EPSG:2154 (Lambert-93, metres, planar: `ST_Distance(ST_Transform(...))` is
-~20× cheaper) and keep the spheroid distance only for the winner, or store the pieces in
-2154 as well. Points outside every area are rare (a few per thousand reports), so this
-path was left as it is.
+The fallback no longer measures each candidate polygon on the spheroid (that cost 4 ms idle,
+9 ms under load): it takes each candidate's closest point in a local equirectangular frame and
+measures one point-to-point distance, and only for the candidates that can still be the
+nearest (k·d ≤ best d). What remains is the KNN scan itself: in this city eight services each
+cut the whole territory into sectors, so the pieces handling one category are one in eight,
+and `<->` walks ~230 pieces (an exact distance recheck on each, ~9 µs) before it has found 32
+of the right category. Fix: index the pieces by category as well as by place (a GiST index
+on `(category, geom)` through `btree_gist`, one piece row per category an area handles), so
+the KNN walk only meets pieces of the right category. Points outside every area are a few per
+thousand reports, so this was not done yet.
 """,
     "tile_z14": """
 A z14 tile renders in 20-45 ms inside PostgreSQL (about 1,200 open or recently closed
@@ -23,22 +25,19 @@ for a cache hit) shows too. Fix if it holds on an idle machine: keep the hottest
 after a write (re-render the tiles around the changed signal instead of dropping them all).
 """,
     "lowzoom_tiles": """
-A z11 tile over the whole city aggregates every open or recently closed signal (~50,000 rows)
-from the heap: the partial GiST index finds them quickly, but each row is a random heap read,
-and with `shared_buffers=128MB` against a 1.2 GB database most are not in PostgreSQL's cache.
-Cached tiles are served in a few milliseconds once each gunicorn worker has its copy (the
-local-memory cache is per worker; with `REDIS_URL` both share one).
-Fix: pre-aggregate per grid cell in a small table kept current by the write path (or
-refreshed every minute), so a low-zoom tile reads hundreds of rows instead of tens of
-thousands; and size `shared_buffers` to the working set (1-2 GB on a real server).
+A z11 cluster tile reads every open or recently closed signal under it (~10,000 rows, one
+random heap read each: the GiST index cannot answer alone), and groups them on the tile's
+64-pixel grid. Most of its former 740 ms were spent by PostgreSQL's JIT compiler, triggered by
+`ST_AsMVTGeom`'s declared cost: tiles now run with `SET LOCAL jit = off`. Cached tiles cost a
+few milliseconds. Fix for the rest: build low-zoom cluster tiles from the pre-aggregated map
+cells (`signals.mapcells`, as the aggregates endpoint now does), which needs two finer levels
+(z15-z16 cells) than it keeps today, plus the recently closed signals from `closed_at`.
+The public map itself uses the aggregates endpoint, which meets its target.
 """,
     "lowzoom_aggregates": """
-The aggregates endpoint groups every matching signal (all statuses by default: a million rows
-for the whole city) with `ST_SnapToGrid` and `ST_Centroid(ST_Collect(...))` at each request.
-The response is now cached under the same version as the tiles (a status change or a new
-signal invalidates it), so a repeated view costs a cache lookup; the first view after a change
-still pays for a full aggregation. Fix: the same pre-aggregated grid table as for tiles, or a
-default status filter (open signals, ~5% of the rows) for the whole-city view.
+The aggregates endpoint reads pre-aggregated counts (`signals.mapcells`: per zoom 8-14, cell,
+category and status, kept by a trigger in the same transaction as each write). If this row
+misses, the fold of pending changes is the suspect: it runs every 200 writes of a worker.
 """,
     "creation": """
 Each report is ~10 SQL statements (category lookup, sub-category check, routing, reference
@@ -65,9 +64,12 @@ through psycopg's `copy()`, and `json_agg`-free row-per-line GeoJSON the same wa
 only forwards bytes; or pre-build the full export nightly and serve it as a static file, which
 is what open-data portals do for a complete dump.
 """,
-    "queue": """
-The staff triage queue (issue 3) was not on main when this run was made, so it could not be
-measured. The indexes it needs exist (`signal_queue`: service, status, created_at).
+    "queue_oldest": """
+The queue page runs two statements on signals: the page (read off the partial index
+`signal_queue_open` in date order, stopping after 51 rows) and the counts per status
+(an index-only scan of `signal_queue_counts`, which needs the table's visibility map to be
+current: autovacuum keeps it so; right after a bulk load, run VACUUM). "Most followed first"
+counts each matching signal's followers before it can sort: it needs a stored counter.
 """,
     "_general": """
 Everything runs on one machine: PostgreSQL, gunicorn's two workers and the load generator
@@ -81,3 +83,6 @@ in about two minutes (bulk `INSERT ... SELECT generate_series`, secondary indexe
 rebuilt around the insert, areas subdivided by `geo.services.service_areas_index`).
 """,
 }
+
+# Both queue rows share one analysis.
+NOTES["queue_followed"] = NOTES["queue_oldest"]
