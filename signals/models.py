@@ -114,6 +114,9 @@ class Signal(models.Model):
     idempotency_key = models.CharField(max_length=128, null=True, blank=True, editable=False)
     # A hash of what was reported with that key: the same key with another report is a conflict.
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # Confirmed followers, kept by a trigger on signals_follower (migration 0007) so that the
+    # queue sorts "most followed first" off an index; never written by Django (see save()).
+    followers_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
 
     objects = SignalQuerySet.as_manager()
 
@@ -133,6 +136,11 @@ class Signal(models.Model):
                 condition=Q(status__in=OPEN_VALUES),
             ),
             models.Index(fields=["service", "status", "category"], name="signal_queue_counts"),
+            models.Index(
+                fields=["service", "-followers_count", "id"],
+                name="signal_queue_open_followed",
+                condition=Q(status__in=OPEN_VALUES),
+            ),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
             models.Index(fields=["updated_at"], name="signal_updated"),
             # The map's tiles: open signals by place (partial GiST index
@@ -153,6 +161,17 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def save(self, *args, **kwargs):
+        # The database owns `followers_count`: a full save from a copy loaded before a
+        # follower confirmed must not write the old count back.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "followers_count"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def is_closed(self) -> bool:

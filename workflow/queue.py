@@ -20,21 +20,17 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from geo.models import Service
-from signals.models import Follower, Signal
+from signals.models import Signal
 from signals.selectors import categories_under
 from workflow.selectors import signals_visible_to
 from workflow.states import OPEN, State
@@ -61,17 +57,6 @@ class QueueFilters:
     sort: str = "oldest"
 
 
-def _followers_count():
-    confirmed = (
-        Follower.objects.filter(signal=OuterRef("pk"), confirmed_at__isnull=False)
-        .order_by()
-        .values("signal")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return Coalesce(Subquery(confirmed, output_field=IntegerField()), Value(0))
-
-
 def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None = None):
     now = now or timezone.now()
     due_at = ExpressionWrapper(
@@ -82,10 +67,7 @@ def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None =
         ),
         output_field=DateTimeField(),
     )
-    return queryset.annotate(
-        due_at=due_at,
-        followers_count=_followers_count(),
-    ).annotate(
+    return queryset.annotate(due_at=due_at).annotate(
         is_overdue=Case(
             When(Q(status__in=OPEN_VALUES, due_at__lt=now), then=Value(True)),
             default=Value(False),
