@@ -116,7 +116,9 @@ class Signal(models.Model):
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Confirmed followers, kept by a trigger on signals_follower (migration 0007) so that the
     # queue sorts "most followed first" off an index; never written by Django (see save()).
-    followers_count = models.PositiveIntegerField(_("followers"), default=0, editable=False)
+    followers_count = models.PositiveIntegerField(
+        _("followers"), default=0, db_default=0, editable=False
+    )
 
     objects = SignalQuerySet.as_manager()
 
