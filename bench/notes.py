@@ -40,29 +40,34 @@ category and status, kept by a trigger in the same transaction as each write). I
 misses, the fold of pending changes is the suspect: it runs every 200 writes of a worker.
 """,
     "creation": """
-Each report is ~10 SQL statements (category lookup, sub-category check, routing, reference
-sequence, insert, history row, commit, then the response's category and photos), and its
-commit waits for the WAL flush (`synchronous_commit=on`): with two workers on two cores
-shared with PostgreSQL and the load generator, the server spends most of a request waiting
-on the database, not in Python (the bare Django view on the same server shows the HTTP floor).
-The figure is also sensitive to whatever else the machine runs (see the load average above).
-Fix, in order of effect: more gunicorn workers than cores (requests wait on I/O); a
-connection pooler; group commit (`commit_delay`) or a faster WAL device; fewer statements per
-report (category with its parent in one query, no photo query when none was sent).
+What a report costs now: two statements — routing (`ST_Covers` on the subdivided pieces) and
+one `WITH ... INSERT` that writes the signal, takes its reference from the sequence and writes
+its first history row — plus Django's connection health check; the category comes from each
+process's copy of the table and the answer is written out without a serializer's fields
+(it was ten statements and twice the Python). gunicorn runs 2 workers × 4 threads
+(`config/gunicorn.conf.py`), so one thread's wait on PostgreSQL is another's Python time.
+What is left is the floor of the job on this machine: the insert maintains a dozen indexes
+and the map-cell trigger's seven rows, and the commit waits for its WAL flush —
+`synchronous_commit` stays on, on purpose: with it off a crash loses reports already
+answered 201 (tests/security/test_database_outage.py). Two cores are shared by PostgreSQL,
+both workers and the load generator, so the figure moves with whatever else the machine
+runs (load average above; the bare view's rate shows it too).
+Fix if it must go further: a machine where PostgreSQL has its own cores; `commit_delay` so
+that concurrent commits share one WAL flush; more threads per worker when clients are many.
 """,
     "export_geojson": """
-See the CSV export below: the same causes apply.
+PostgreSQL writes each Feature (`json_build_object`, `ST_AsGeoJSON`, one line per signal
+through `COPY ... TO STDOUT`) and Python only joins lines into 64 kB chunks; what remains is
+PostgreSQL building a million JSON objects and sorting them by date, on a core it shares with
+the worker and the client. Fix if needed: a nightly dump served as a static file (what
+open-data portals do for a complete download), or an index on (created_at, id) once the data
+is physically in date order (a real city's is; the synthetic one is not).
 """,
     "export_csv": """
-Streaming keeps memory flat (peak RSS well under 300 MB for a million rows). The rate is
-bounded by Python doing per-row work: a row read through a server-side cursor in chunks of
-2,000, formatted (csv writer, time-zone conversion of three datetimes) and handed to the WSGI
-server. The rows are now joined into ~64 kB chunks before they are sent (one socket write per
-chunk instead of one per row), which is the bulk of what was cheap to win.
-Fix for the rest: let PostgreSQL write the whole file (`COPY (SELECT ...) TO STDOUT WITH CSV`
-through psycopg's `copy()`, and `json_agg`-free row-per-line GeoJSON the same way), so Python
-only forwards bytes; or pre-build the full export nightly and serve it as a static file, which
-is what open-data portals do for a complete dump.
+PostgreSQL writes the file (`COPY (SELECT ...) TO STDOUT WITH (FORMAT csv)`, dates formatted
+by `to_char` in the city's time zone) and Python only forwards bytes in 64 kB chunks: the rate
+is PostgreSQL's formatting and sort of a million rows on a core shared with the worker and the
+client. Fix if needed: a nightly dump served as a static file.
 """,
     "queue_oldest": """
 The queue page runs two statements on signals: the page (read off the partial index
