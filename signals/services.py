@@ -3,21 +3,17 @@
 import hashlib
 import json
 from collections.abc import Sequence
-from contextlib import nullcontext
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.db.models.expressions import RawSQL
-from django.db.models.signals import post_save
-from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from geo.routing import Route, service_for_point
 from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
-from signals.references import reference_next
+from signals.references import next_reference
 from workflow.models import StatusChange
 from workflow.states import State
 
@@ -43,85 +39,33 @@ def signal_create(
     """
     route = route or service_for_point(point=location, category=category)
     now = created_at or timezone.now()
-    signal = Signal(
-        reference=reference_next(at=now),
-        category=category,
-        description=description.strip(),
-        location=location,
-        address=address.strip(),
-        reporter_email=email.strip().lower(),
-        service=route.service,
-        routing_method=route.method,
-        routing_distance_m=route.distance_m,
-        status=State.NEW,
-        source=source,
-        created_at=now,
-        updated_at=now,
-        idempotency_key=idempotency_key,
-        idempotency_fingerprint=idempotency_fingerprint,
-    )
-    first = StatusChange(
-        signal_id=RawSQL("(SELECT id FROM created)", ()),
-        from_state="",
-        to_state=State.NEW,
-        created_at=now,
-    )
-    # One statement is atomic by itself; photos, or a caller's transaction (a savepoint,
-    # so that a refused insert leaves it usable), need a block around it.
-    block = transaction.atomic() if photos or connection.in_atomic_block else nullcontext()
-    with block:
-        _insert_with_first_row(signal, first)
+    with transaction.atomic():
+        signal = Signal.objects.create(
+            reference=next_reference(at=now),
+            category=category,
+            description=description.strip(),
+            location=location,
+            address=address.strip(),
+            reporter_email=email.strip().lower(),
+            service=route.service,
+            routing_method=route.method,
+            routing_distance_m=route.distance_m,
+            status=State.NEW,
+            source=source,
+            created_at=now,
+            updated_at=now,
+            idempotency_key=idempotency_key,
+            idempotency_fingerprint=idempotency_fingerprint,
+        )
+        StatusChange.objects.create(
+            signal=signal, from_state="", to_state=State.NEW, created_at=now
+        )
         stored = [
             Photo.objects.create(signal=signal, image=photo.content, kind=Photo.Kind.BEFORE)
             for photo in photos
         ]
     _photos_known(signal, stored)
     return signal
-
-
-def _insert_with_first_row(signal: Signal, first: StatusChange) -> None:
-    """Insert the signal and its first history row in one statement (one round trip).
-
-    Each report ran BEGIN, nextval, two INSERTs and COMMIT: five waits on
-    PostgreSQL. The two INSERTs are those `save()` would run (Django compiles
-    them, every column and default included), joined in a data-modifying
-    `WITH`; the reference's number comes from the sequence inside the statement.
-    """
-    reference = Signal._meta.get_field("reference")
-    signal_sql, signal_params = _insert_sql(signal, returning=[Signal._meta.pk, reference])
-    first_sql, first_params = _insert_sql(first, returning=[StatusChange._meta.pk])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH created AS ({signal_sql}), first_row AS ({first_sql})"  # noqa: S608
-            " SELECT created.id, created.reference, first_row.id FROM created, first_row",
-            (*signal_params, *first_params),
-        )
-        signal.pk, signal.reference, first.pk = cursor.fetchone()
-    first.signal = signal
-    for instance in (signal, first):
-        instance._state.adding = False
-        instance._state.db = connection.alias
-        # What save() tells its receivers (the tile cache, the map's cells), as it would.
-        post_save.send(
-            type(instance),
-            instance=instance,
-            created=True,
-            update_fields=None,
-            raw=False,
-            using=connection.alias,
-        )
-
-
-def _insert_sql(instance, *, returning=()) -> tuple[str, tuple]:
-    """The INSERT that `instance.save()` would run, as SQL text and parameters."""
-    meta = instance._meta
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    query = InsertQuery(type(instance))
-    query.insert_values(fields, [instance])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = list(returning)
-    [(sql, params)] = compiler.as_sql()
-    return sql, params
 
 
 def _photos_known(signal: Signal, photos: list[Photo]) -> None:

@@ -11,7 +11,6 @@ import json
 
 import pytest
 from django.db import connection
-from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework import serializers
@@ -28,7 +27,6 @@ from tests.factories import (
     ServiceFactory,
     make_area,
 )
-from workflow.models import StatusChange
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/signals/"
@@ -104,36 +102,6 @@ def test_a_report_reads_neither_the_categories_nor_its_photos_back(api_client, c
         "name": "Nid de poule",
         "parent": "voirie",
     }
-
-
-def test_a_report_is_two_statements_routing_then_one_insert(api_client, city):
-    report(api_client)
-    with CaptureQueriesContext(connection) as queries:
-        response = report(api_client)
-    assert response.status_code == 201
-    # The test runs in a transaction, so a savepoint wraps the insert; a server has none.
-    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) == 2, statements
-    # The signal, its reference from the sequence and its first history row: one round trip.
-    assert statements[1].startswith('WITH created AS (INSERT INTO "signals_signal"')
-    signal = Signal.objects.get(reference=response.json()["reference"])
-    assert list(signal.history.values_list("from_state", "to_state")) == [("", "new")]
-
-
-def test_a_report_tells_the_receivers_of_save_as_save_would(api_client, city):
-    seen = []
-
-    def receiver(sender, instance, created, **kwargs):
-        seen.append((sender, instance.pk, created))
-
-    post_save.connect(receiver, weak=False, dispatch_uid="test-report-receivers")
-    try:
-        reference = report(api_client).json()["reference"]
-    finally:
-        post_save.disconnect(dispatch_uid="test-report-receivers")
-    signal = Signal.objects.get(reference=reference)
-    assert (Signal, signal.pk, True) in seen
-    assert (StatusChange, signal.history.get().pk, True) in seen
 
 
 def test_a_deactivated_category_is_refused_at_once(api_client, city):
