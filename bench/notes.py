@@ -40,11 +40,11 @@ category and status, kept by a trigger in the same transaction as each write). I
 misses, the fold of pending changes is the suspect: it runs every 200 writes of a worker.
 """,
     "creation": """
-What a report costs now: two statements — routing (`ST_Covers` on the subdivided pieces) and
-one `WITH ... INSERT` that writes the signal, takes its reference from the sequence and writes
-its first history row — plus Django's connection health check; the category comes from each
+What a report costs now: the routing query (`ST_Covers` on the subdivided pieces) and one
+transaction (the reference from the sequence, the signal, its first history row) — plus
+Django's connection health check; the category comes from each
 process's copy of the table and the answer is written out without a serializer's fields
-(it was ten statements and twice the Python). gunicorn runs 2 workers × 4 threads
+(it was ten statements and more Python). gunicorn runs 2 workers × 4 threads
 (`config/gunicorn.conf.py`), so one thread's wait on PostgreSQL is another's Python time.
 What is left is the floor of the job on this machine: the insert maintains a dozen indexes
 and the map-cell trigger's seven rows, and the commit waits for its WAL flush —
