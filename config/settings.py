@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A body over REQUEST_MAX_BYTES: a 413 before CSRF or a parser reads it (config/request_size.py).
+    "config.request_size.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,6 +201,10 @@ REST_FRAMEWORK = {
     # X-Forwarded-For is believed only for our own proxies (see config/client_ip.py).
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
+
+# The most one request may send: three photos of 10 MB, the form's fields and the multipart
+# overhead. Larger: 413 (config/request_size.py).
+REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 34 * 1024 * 1024)
 
 # Days after a signal is closed before `anonymize_reporters` erases its reporter's e-mail.
 REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
