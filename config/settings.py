@@ -214,6 +214,9 @@ REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Anonymous reports per client IP, in DRF's syntax ("60/hour", "5/minute"); "none" disables.
 SIGNAL_CREATE_RATE = env_str("SIGNAL_CREATE_RATE", "60/hour")
+# Open311 POST: requests per API key, and failed api_key attempts per client IP (same syntax).
+OPEN311_POST_RATE = env_str("OPEN311_POST_RATE", "600/hour")
+OPEN311_KEY_FAILURE_RATE = env_str("OPEN311_KEY_FAILURE_RATE", "10/hour")
 AUTHENTICATION_BACKENDS = [
     "config.auth_backends.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -3,6 +3,7 @@
 import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.client_ip import client_ip
 from geo.routing import OutsideTerritory
 from opendata.open311.documents import (
     definition_document,
@@ -20,6 +22,7 @@ from opendata.open311.documents import (
 )
 from opendata.open311.formats import render, render_errors
 from opendata.open311.forms import read_post
+from opendata.open311.throttles import RateLimit
 from opendata.params import BadParameter, parse_instant, parse_int
 from opendata.selectors import signals_open_data
 from opendata.services import api_key_authenticate, open311_request_create
@@ -109,10 +112,32 @@ def _requests_list(request, fmt):
     return response
 
 
+def _too_many(fmt: str, seconds: int, message: str):
+    response = render_errors(fmt, 429, [message % {"seconds": seconds}])
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 def _requests_create(request, fmt):
+    # Failed key attempts are counted per address, and checked before the key itself, so
+    # that someone trying keys in turn cannot tell when one of them is right.
+    address = client_ip(request)
+    failures = RateLimit("open311-key-failures", settings.OPEN311_KEY_FAILURE_RATE)
+    wait = failures.retry_after(address)
+    if wait:
+        message = _(
+            "Too many attempts with a wrong api_key from your address. "
+            "Try again in %(seconds)s seconds."
+        )
+        return _too_many(fmt, wait, message)
     key = api_key_authenticate(secret=(request.POST.get("api_key") or "").strip())
     if key is None:
+        failures.hit(address)
         return render_errors(fmt, 403, [_("A valid api_key is required to post a request.")])
+    wait = RateLimit("open311-post", settings.OPEN311_POST_RATE).hit(key.pk)
+    if wait:
+        message = _("This api_key has posted too many requests. Try again in %(seconds)s seconds.")
+        return _too_many(fmt, wait, message)
     posted = read_post(request.POST, request.FILES)
     if posted.errors:
         return render_errors(fmt, 400, posted.errors)

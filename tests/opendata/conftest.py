@@ -2,6 +2,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image
 
@@ -22,6 +23,12 @@ from workflow.services import signal_transition
 SECRET_EMAIL = "secret.reporter@example.org"
 INTERNAL_NOTE = "NOTE-INTERNE-7f3a"
 PUBLIC_MESSAGE = "Une équipe passera demain."
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # Rate-limit counters (Open311 POST per key, failed keys per address) start from zero.
+    cache.clear()
 
 
 def jpeg_bytes() -> bytes:
