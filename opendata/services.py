@@ -3,13 +3,13 @@
 from collections.abc import Sequence
 
 from django.contrib.gis.geos import Point
-from django.db import transaction
 from django.utils import timezone
 
 from opendata.models import ApiKey, ServiceAttribute, SignalAttributeValue, api_key_hash
 from signals.models import Category, Signal
 from signals.photos import CleanPhoto
 from signals.services import signal_create
+from signals.storage import atomic_with_files
 
 
 def api_key_create(*, name: str) -> tuple[ApiKey, str]:
@@ -50,7 +50,7 @@ def open311_request_create(
 
     Raises `geo.routing.OutsideTerritory` before anything is written.
     """
-    with transaction.atomic():
+    with atomic_with_files():  # a rollback also removes the photo files written
         signal = signal_create(
             category=category,
             description=description,

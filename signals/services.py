@@ -14,6 +14,7 @@ from geo.routing import Route, service_for_point
 from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.references import next_reference
+from signals.storage import atomic_with_files
 from workflow.models import StatusChange
 from workflow.states import State
 
@@ -39,7 +40,7 @@ def signal_create(
     """
     route = route or service_for_point(point=location, category=category)
     now = created_at or timezone.now()
-    with transaction.atomic():
+    with atomic_with_files():  # a rollback also removes the photo files written
         signal = Signal.objects.create(
             reference=next_reference(at=now),
             category=category,

@@ -16,6 +16,7 @@ from geo.models import Service
 from geo.routing import OutsideTerritory, service_for_point
 from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
+from signals.storage import atomic_with_files
 from workflow import notifications
 from workflow.models import StatusChange
 from workflow.states import CLOSED, State, allowed_from
@@ -136,7 +137,7 @@ def signal_transition(
     except ValueError:
         raise InvalidAction({"to": [_("Unknown status “%(to)s”.") % {"to": to}]}) from None
     message, note = message.strip(), note.strip()
-    with transaction.atomic():
+    with atomic_with_files():  # a rollback also removes the "after" photo's file
         locked = _lock(signal, expected_version)
         # Stamped once the lock is held, not before: a transition that waited for another
         # is then dated after it, and the history (ordered by time) shows the real order.
