@@ -46,7 +46,7 @@ def _coordinate(data, name: str, limit: float, errors: list[str]) -> float | Non
             % {"name": name, "limit": int(limit)}
         )
         return None
-    return value
+    return round(value, 9)  # as the API's points: no subnormal noise reaches PostgreSQL
 
 
 def _attribute_values(attribute: ServiceAttribute, data, errors: list[str]) -> list[str]:

@@ -52,7 +52,9 @@ class GeoJSONPointField(serializers.Field):
             self.fail("longitude")
         if not -90 <= lat <= 90:
             self.fail("latitude")
-        return Point(float(lon), float(lat), srid=4326)
+        # Past a nanodegree (0.1 mm) a coordinate holds float noise, not a position; and a
+        # subnormal one (5e-324) underflows PostgreSQL's trigonometry into a 500 (fuzzing).
+        return Point(round(float(lon), 9), round(float(lat), 9), srid=4326)
 
     def to_representation(self, value: Point) -> dict:
         return {"type": "Point", "coordinates": [round(value.x, 7), round(value.y, 7)]}

@@ -70,6 +70,12 @@ def test_a_missing_or_unknown_key_is_a_403_and_stores_nothing(client, key, api_k
     assert not Signal.objects.filter(source=Signal.Source.OPEN311).exists()
 
 
+def test_a_subnormal_latitude_is_outside_the_territory_not_a_500(client, key):
+    response = client.post(URL, form(key, lat="5e-324"))
+    assert response.status_code == 400
+    assert "territoire" in response.json()[0]["description"]
+
+
 def test_a_revoked_key_is_refused(client, city):
     api_key, secret = api_key_create(name="Prestataire")
     api_key_revoke(api_key=api_key)

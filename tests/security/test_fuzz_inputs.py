@@ -107,6 +107,19 @@ def test_no_location_makes_the_report_api_fail(
     assert response.status_code in (201, 400), response.content[:300]
 
 
+@pytest.mark.parametrize("latitude", [5e-324, -2.2e-308, 1e-10])
+def test_a_tiny_latitude_is_outside_the_territory_not_a_500(api_client, city, latitude):
+    """Found by the fuzzing: PostgreSQL's radians() underflowed on a subnormal latitude."""
+    body = {
+        "category": "nid-de-poule",
+        "description": "Trou",
+        "location": {"type": "Point", "coordinates": [2.35, latitude]},
+    }
+    response = api_client.post("/api/v1/signals/", body, format="json")
+    assert response.status_code == 400
+    assert "territoire" in response.json()["location"][0]
+
+
 @FUZZ
 @given(raw=st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
 def test_no_request_body_makes_the_report_api_fail(api_client, city, no_rate_limit, raw):
