@@ -6,11 +6,11 @@ reporting, and an agent keeps moving signals on, through a real gunicorn
 server with two workers. Clients behave as the API asks: retry a failed
 report with the same Idempotency-Key, re-read a signal before acting again.
 
-So that the crash really cuts writes in half, a session holds a lock on the
-history table just before it: every creation has inserted its signal row and
-waits to insert its first history row, the agent's transition has locked its
-signal and waits to write its history row — all of them uncommitted when the
-server dies. None of that may survive.
+So that the crash really lands in the middle of writes, a session holds a lock
+on the history table just before it: every creation waits for it before its
+first history row is written (its signal row already inserted), and the
+agent's transition has locked its signal and waits to write its history row —
+all of them uncommitted when the server dies. None of that may survive.
 """
 
 import subprocess
@@ -179,8 +179,8 @@ def test_a_database_crash_gives_clean_503s_then_the_service_recovers_with_nothin
         agent.start()
         assert wait_for(lambda: len(agent.told) >= 3)
 
-        # Writes in flight: the four reporters' creations and the agent's transition all
-        # wait, mid-transaction, behind this lock when the server crashes.
+        # Writes in flight: the four reporters' creations and the agent's transition (mid-
+        # transaction) all wait behind this lock when the server crashes.
         holder = subprocess.Popen(
             [*PSQL, "-p", str(pg.port), "-U", ROLE, "-d", "dmr_private"],
             stdin=subprocess.PIPE,
