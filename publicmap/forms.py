@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from signals.api.serializers import SignalCreateInputSerializer
-from signals.selectors import categories_reportable, category_tree
+from signals.selectors import categories_reportable, category_tree, signals_nearby
 from workflow.states import State
 
 
@@ -27,6 +27,9 @@ class ReportForm(forms.Form):
         help_text=_("To be informed when the problem is dealt with. It is never published."),
         required=False,
     )
+    # "Déjà signalé ?": the category and point whose nearby signals the resident has seen
+    # (in the page with JavaScript, or on the page the server sent back without it).
+    nearby_seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     # Errors of what is not a plain field: the point (from the map) and the photos.
     EXTRA = ("location", "photos")
@@ -70,6 +73,18 @@ class ReportForm(forms.Form):
         if self.extra_errors:
             raise forms.ValidationError(_("Some information is missing or wrong: see below."))
         return data
+
+    def nearby_key(self) -> str:
+        """What `nearby_seen` holds once the resident has seen the signals near this report."""
+        location = self.validated["location"]
+        return f"{self.validated['category'].code}@{location.x:.6f},{location.y:.6f}"
+
+    def nearby_unseen(self) -> list:
+        """Open signals of this category near this point that the resident has not been shown
+        yet: a valid report waits for them to choose between following one and sending."""
+        if self.cleaned_data.get("nearby_seen") == self.nearby_key():
+            return []
+        return signals_nearby(point=self.validated["location"], category=self.validated["category"])
 
     def add_location_error(self, message: str) -> None:
         self.extra_errors.setdefault("location", []).append(message)

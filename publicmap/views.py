@@ -95,9 +95,14 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def report(request):
+    nearby = []
     if request.method == "POST":
         form = ReportForm(request.POST, files_photos=request.FILES.getlist("photos"))
         if form.is_valid():
+            # "Déjà signalé ?" without JavaScript: the page comes back with the open signals
+            # of this kind nearby, to follow one of them or to send this report all the same.
+            nearby = form.nearby_unseen()
+        if form.is_valid() and not nearby:
             try:
                 signal = signal_create(source=Signal.Source.WEB, **form.validated)
             except OutsideTerritory:
@@ -121,8 +126,11 @@ def report(request):
             "map_config": _map_config(),
             "had_photos": bool(request.FILES),
             "point_set": bool(lon and lat),
+            "nearby": nearby,
+            # Seen now: the next sending goes through unless the category or the point changes.
+            "nearby_seen": form.nearby_key() if nearby else form.data.get("nearby_seen", ""),
         },
-        status=400 if form.is_bound else 200,
+        status=400 if form.is_bound and not nearby else 200,
     )
 
 

@@ -286,3 +286,84 @@ def test_the_stop_link_of_a_status_e_mail_asks_then_stops_and_is_accessible(page
     p.goto(link)
     assert p.get_by_role("heading", level=1).inner_text() == "Ce lien n’est pas valide"
     assert page.axe_violations() == []
+
+
+class PageWithoutJS(Page):
+    """Scripts off. axe needs timers, which do not run then: it checks the same document,
+    scripts removed, in a second page that has them on."""
+
+    def __init__(self, page, base_url, browser):
+        super().__init__(page, base_url)
+        self.browser = browser
+
+    def axe_violations(self) -> list[str]:
+        html = re.sub(r"<script\b.*?</script>", "", self.page.content(), flags=re.S)
+        context = self.browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
+        try:
+            checker = Page(context.new_page(), self.base)
+            url = self.page.url
+            checker.page.route(
+                url, lambda route: route.fulfill(body=html, content_type="text/html")
+            )
+            checker.page.goto(url)
+            violations = checker.axe_violations()
+            assert checker.outside == []
+            return violations
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page_without_js(browser, city):
+    context = browser.new_context(
+        locale="fr-FR", viewport={"width": 360, "height": 740}, java_script_enabled=False
+    )
+    wrapped = PageWithoutJS(context.new_page(), city.url, browser)
+    yield wrapped
+    context.close()
+    assert wrapped.outside == [], "a page tried to reach the internet"
+
+
+def fill_report_without_js(p, existing, description: str):
+    p.locator("summary", has_text=existing.category.parent.name).click()
+    p.get_by_label(existing.category.name, exact=True).check()
+    p.get_by_text("Saisir les coordonnées").click()
+    p.get_by_label("Latitude").fill(str(existing.location.y + 0.0002))  # ~22 m north
+    p.get_by_label("Longitude").fill(str(existing.location.x))
+    p.get_by_label("Décrivez-le").fill(description)
+
+
+def test_without_javascript_already_reported_shows_before_sending_then_follow(page_without_js):
+    page, p = page_without_js, page_without_js.page
+    existing = Signal.objects.filter(status=State.NEW).select_related("category__parent").first()
+    page.goto("/signaler/")
+    fill_report_without_js(p, existing, "Même problème, vu ce matin")
+    p.get_by_label("Votre e-mail (facultatif)").fill("voisine@example.org")
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    p.wait_for_load_state()
+    box = p.locator("#deja-signale-envoye")
+    assert "Déjà signalé ?" in box.inner_text()
+    assert existing.reference in box.inner_text()
+    assert Signal.objects.count() == 40  # not sent
+    assert page.axe_violations() == []
+
+    box.get_by_role("button", name=f"Suivre ce signalement ({existing.reference})").click()
+    p.wait_for_url(re.compile(existing.reference))
+    assert "vérifiez vos e-mails" in p.locator(".messages").inner_text()
+    assert Signal.objects.count() == 40
+    (message,) = mail.outbox
+    assert message.to == ["voisine@example.org"]
+
+
+def test_without_javascript_a_different_problem_is_sent_all_the_same(page_without_js):
+    p = page_without_js.page
+    existing = Signal.objects.filter(status=State.NEW).select_related("category__parent").first()
+    page_without_js.goto("/signaler/")
+    fill_report_without_js(p, existing, "Un autre tag, sur le mur d'en face")
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    p.wait_for_load_state()
+    assert existing.reference in p.locator("#deja-signale-envoye").inner_text()
+    assert p.get_by_label("Décrivez-le").input_value() == "Un autre tag, sur le mur d'en face"
+    p.get_by_role("button", name="Envoyer mon signalement quand même").click()
+    p.wait_for_url(re.compile(r"/signaler/envoye/"))
+    assert Signal.objects.filter(description="Un autre tag, sur le mur d'en face").exists()

@@ -232,3 +232,70 @@ def test_unknown_references_and_tokens_are_404(client, city):
         ).status_code
         == 404
     )
+
+
+# "Déjà signalé ?" without JavaScript: the server shows the open signals nearby before sending.
+
+NEAR = {"longitude": str(INSIDE_WEST.x), "latitude": str(INSIDE_WEST.y + 0.0002)}  # ~22 m north
+
+
+def test_a_report_near_an_open_one_of_its_kind_shows_it_and_waits(client, city):
+    existing = make_signal(city, INSIDE_WEST, description="Tag bleu déjà signalé")
+    response = client.post("/signaler/", report_data(email="ana@example.org", **NEAR))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Signal.objects.count() == 1  # nothing sent yet
+    assert "Déjà signalé ?" in html
+    assert "pas encore envoyé" in html
+    assert existing.reference in html
+    assert "Tag bleu déjà signalé" in html
+    assert f'action="/signalements/{existing.reference}/suivre/"' in html
+    assert 'value="ana@example.org"' in html  # the follow form is ready to go
+    assert "Envoyer mon signalement quand même" in html
+    # What was typed is all there to send it all the same.
+    assert "Tag sur la porte du 3" in html
+
+
+def test_following_the_nearby_one_instead_sends_nothing_new(
+    client, city, django_capture_on_commit_callbacks
+):
+    existing = make_signal(city, INSIDE_WEST)
+    html = client.post("/signaler/", report_data(**NEAR)).content.decode()
+    action = re.search(r'action="(/signalements/[^"]+/suivre/)"', html)[1]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(action, {"email": "ana@example.org"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"/signalements/{existing.reference}/#suivre"
+    assert "vérifiez vos e-mails" in response.content.decode()
+    assert Follower.objects.get().signal == existing
+    assert Signal.objects.count() == 1
+    assert mail.outbox[0].to == ["ana@example.org"]
+
+
+def test_sending_all_the_same_after_seeing_them_creates_the_report(client, city):
+    make_signal(city, INSIDE_WEST)
+    html = client.post("/signaler/", report_data(**NEAR)).content.decode()
+    seen = re.search(r'name="nearby_seen" id="id_nearby_seen" value="([^"]*)"', html)[1]
+    assert seen
+    response = client.post("/signaler/", report_data(nearby_seen=seen, **NEAR))
+    assert response.status_code == 302
+    assert Signal.objects.count() == 2
+
+
+def test_moving_the_point_after_seeing_them_checks_again(client, city):
+    make_signal(city, INSIDE_WEST)
+    html = client.post("/signaler/", report_data(**NEAR)).content.decode()
+    seen = re.search(r'name="nearby_seen" id="id_nearby_seen" value="([^"]*)"', html)[1]
+    closer = {"longitude": str(INSIDE_WEST.x + 0.0001), "latitude": str(INSIDE_WEST.y)}
+    response = client.post("/signaler/", report_data(nearby_seen=seen, **closer))
+    assert response.status_code == 200
+    assert Signal.objects.count() == 1
+
+
+def test_closed_ones_and_other_kinds_nearby_do_not_hold_a_report_back(client, city):
+    closed = make_signal(city, INSIDE_WEST)
+    signal_transition(signal=closed, to=State.REJECTED, message="Hors de la voie publique")
+    other_kind = CategoryFactory(code="encombrant", name="Encombrant", parent=city.parent)
+    make_signal(other_kind, INSIDE_WEST)
+    response = client.post("/signaler/", report_data(**NEAR))
+    assert response.status_code == 302
+    assert Signal.objects.count() == 3

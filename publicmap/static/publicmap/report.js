@@ -12,6 +12,9 @@
   var pointStatus = document.getElementById("point-status");
   var nearby = document.getElementById("deja-signale");
   var nearbyList = document.getElementById("deja-signale-liste");
+  // Tells the server which category and point the resident has seen the nearby signals of:
+  // it then sends the report instead of showing them again.
+  var nearbySeen = document.getElementById("id_nearby_seen");
   var marker = null;
 
   map.invalidateSize();
@@ -57,9 +60,14 @@
     if (!chosen || !lon.value || !lat.value) { nearby.hidden = true; return; }
     if (pending) pending.abort();
     pending = new AbortController();
+    nearbySeen.value = "";
+    var key = chosen.value + "@" + Number(lon.value).toFixed(6) + "," + Number(lat.value).toFixed(6);
     var params = new URLSearchParams({ lon: lon.value, lat: lat.value, category: chosen.value });
     fetch(DMR.config.nearbyUrl + "?" + params, { signal: pending.signal, headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
       .then(function (found) {
         nearbyList.replaceChildren();
         found.forEach(function (item) {
@@ -74,6 +82,7 @@
           ]));
         });
         nearby.hidden = found.length === 0;
+        nearbySeen.value = key;
       })
       .catch(function () { /* the check is a help, never a blocker */ });
   }
