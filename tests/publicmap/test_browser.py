@@ -367,3 +367,40 @@ def test_without_javascript_a_different_problem_is_sent_all_the_same(page_withou
     p.get_by_role("button", name="Envoyer mon signalement quand même").click()
     p.wait_for_url(re.compile(r"/signaler/envoye/"))
     assert Signal.objects.filter(description="Un autre tag, sur le mur d'en face").exists()
+
+
+def test_photos_chosen_once_survive_a_refusal_by_the_server(page):
+    p = page.page
+    page.goto("/signaler/")
+    p.get_by_text("Graffitis, tags, affiches et autocollants").click()
+    p.get_by_label("Graffiti ou tag").check()
+    p.get_by_text("Saisir les coordonnées").click()
+    p.get_by_label("Latitude").fill("48.8566")
+    p.get_by_label("Longitude").fill("2.3522")
+    p.get_by_label("Longitude").press("Tab")
+    p.get_by_label("Décrivez-le").fill("Tag vert sur le kiosque")
+    p.get_by_label("Photo 1").set_input_files(
+        files=[{"name": "tag.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    p.get_by_label("Photo 2").set_input_files(
+        files=[{"name": "tag2.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
+    # The page does not check e-mail addresses: the server refuses this one (400).
+    p.get_by_label("Votre e-mail (facultatif)").fill("pas-une-adresse")
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    error = p.locator("#id_email_error")
+    error.wait_for()
+    assert "adresse e-mail valide" in error.inner_text()
+    assert p.get_by_label("Votre e-mail (facultatif)").get_attribute("aria-invalid") == "true"
+    assert not Signal.objects.filter(description="Tag vert sur le kiosque").exists()
+    assert p.get_by_label("Photo 1").evaluate("input => input.files.length") == 1
+    assert p.get_by_label("Photo 2").evaluate("input => input.files.length") == 1
+    assert "choisissez-les à nouveau" not in p.locator("main").inner_text()
+    assert page.axe_violations() == []
+
+    p.get_by_label("Votre e-mail (facultatif)").fill("ana@example.org")
+    p.get_by_role("button", name="Envoyer le signalement").click()
+    p.wait_for_url(re.compile(r"/signaler/envoye/"))
+    signal = Signal.objects.get(description="Tag vert sur le kiosque")
+    assert signal.photos.count() == 2
+    assert signal.reporter_email == "ana@example.org"

@@ -125,9 +125,101 @@
       }
       problems.push(description);
     } else clearError("description-errors");
+    event.preventDefault();
     if (problems.length) {
-      event.preventDefault();
       problems[0].focus();
+      return;
     }
+    send();
   });
+
+  // Sent from here rather than by the browser: when the server refuses the report (400), or
+  // shows "Déjà signalé ?" first, the page stays as it is — with the photos the resident chose,
+  // the same File objects, sent again with the next try — and only takes the server's messages.
+  var sendButton = form.querySelector('button[type="submit"]');
+  var sending = false;
+  function send() {
+    if (sending) return;
+    sending = true;
+    sendButton.disabled = true;
+    fetch(form.action || window.location.href, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    })
+      .then(function (response) {
+        if (response.redirected && response.ok) {
+          window.location.assign(response.url);
+          return null;
+        }
+        return response.text().then(function (html) {
+          var answer = new DOMParser().parseFromString(html, "text/html");
+          if (!answer.getElementById("signaler")) throw new Error(response.status);
+          takeServerMessages(answer);
+        });
+      })
+      .catch(function () {
+        // Anything unexpected (a network error, a page without the form): the browser sends
+        // the form itself and shows the server's answer, as without JavaScript.
+        form.submit();
+      })
+      .then(function () {
+        sending = false;
+        sendButton.disabled = false;
+      });
+  }
+
+  function takeServerMessages(answer) {
+    var fresh = answer.getElementById("signaler");
+    // The summary of errors and "Déjà signalé ?" stand before the form.
+    var first = null;
+    ["erreurs", "deja-signale-envoye"].forEach(function (id) {
+      var old = document.getElementById(id);
+      if (old) old.remove();
+      var block = answer.getElementById(id);
+      if (block) {
+        block = document.importNode(block, true);
+        form.parentNode.insertBefore(block, form);
+        first = first || block;
+      }
+    });
+    // Each error list goes where the server put it: before the same element as in its page.
+    form.querySelectorAll(".errorlist").forEach(function (list) { list.remove(); });
+    fresh.querySelectorAll(".errorlist").forEach(function (list) {
+      var anchor = list.nextElementSibling;
+      while (anchor && !anchor.id && !anchor.querySelector("[id]")) anchor = anchor.nextElementSibling;
+      if (!anchor) return;
+      var named = anchor.id ? anchor : anchor.querySelector("[id]");
+      var here = document.getElementById(named.id);
+      if (!here) return;
+      for (var up = named; up !== anchor; up = up.parentElement) here = here.parentElement;
+      here.parentNode.insertBefore(document.importNode(list, true), here);
+      first = first || here;
+    });
+    // What points at those messages, and what the server decided for the next sending.
+    fresh.querySelectorAll("[id]").forEach(function (element) {
+      var here = document.getElementById(element.id);
+      if (!here || !form.contains(here)) return;
+      ["aria-describedby", "aria-invalid"].forEach(function (name) {
+        if (element.hasAttribute(name)) here.setAttribute(name, element.getAttribute(name));
+        else here.removeAttribute(name);
+      });
+    });
+    fresh.querySelectorAll("fieldset.step").forEach(function (fieldset, index) {
+      var here = form.querySelectorAll("fieldset.step")[index];
+      if (!here) return;
+      if (fieldset.hasAttribute("aria-describedby")) here.setAttribute("aria-describedby", fieldset.getAttribute("aria-describedby"));
+      else here.removeAttribute("aria-describedby");
+    });
+    var coords = fresh.querySelector("details.coords");
+    if (coords && coords.open) form.querySelector("details.coords").open = true;
+    nearbySeen.value = fresh.querySelector("#id_nearby_seen").value;
+    sendButton.textContent = fresh.querySelector('button[type="submit"]').textContent;
+    var target = document.getElementById("erreurs") || document.getElementById("deja-signale-envoye") || first;
+    if (target) {
+      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  }
 })();
