@@ -38,7 +38,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.photos = list(files_photos)
         self.fields["category"].choices = [
-            (c.code, c.name) for c in categories_reportable().order_by("code")
+            (c.code, c.display_name) for c in categories_reportable().order_by("code")
         ]
         self.extra_errors: dict[str, list[str]] = {}
         self.validated: dict = {}
@@ -148,9 +148,9 @@ class SignalFilterForm(forms.Form):
         for parent in category_tree():
             choices.append(
                 (
-                    parent.name,
-                    [(parent.code, _("All of “%s”") % parent.name)]
-                    + [(c.code, c.name) for c in _active_children(parent)],
+                    parent.display_name,
+                    [(parent.code, _("All of “%s”") % parent.display_name)]
+                    + [(c.code, c.display_name) for c in _active_children(parent)],
                 )
             )
         self.fields["category"].choices = choices

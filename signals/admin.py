@@ -7,14 +7,22 @@ class SubCategoryInline(admin.TabularInline):
     model = Category
     fk_name = "parent"
     extra = 0
-    fields = ["code", "name", "icon", "service_level_days", "is_active", "position"]
+    fields = ["code", "name", "name_en", "icon", "service_level_days", "is_active", "position"]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "parent", "service_level_days", "is_active", "position"]
+    list_display = [
+        "name",
+        "name_en",
+        "code",
+        "parent",
+        "service_level_days",
+        "is_active",
+        "position",
+    ]
     list_filter = ["is_active", "parent"]
-    search_fields = ["name", "code"]
+    search_fields = ["name", "name_en", "code"]
     inlines = [SubCategoryInline]
 
 

@@ -96,6 +96,7 @@ def load_categories() -> int:
             code=node["code"],
             defaults={
                 "name": node["name"],
+                "name_en": node.get("name_en", ""),
                 "icon": node.get("icon", ""),
                 "position": position,
                 "parent": None,
@@ -108,6 +109,7 @@ def load_categories() -> int:
                 code=child["code"],
                 defaults={
                     "name": child["name"],
+                    "name_en": child.get("name_en", ""),
                     "icon": child.get("icon", node.get("icon", "")),
                     "position": child_position,
                     "parent": parent,

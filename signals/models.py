@@ -4,12 +4,24 @@ from pathlib import PurePosixPath
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from signals.querysets import SignalQuerySet
 from workflow.states import OPEN, State
 
 OPEN_VALUES = sorted(state.value for state in OPEN)
+
+
+# The languages a category's name exists in besides French (`name`), each as `name_<code>`.
+NAME_LANGUAGES = ("en",)
+
+
+def localized_name(category, language: str | None) -> str:
+    code = (language or "").split("-")[0]
+    if code in NAME_LANGUAGES:
+        return getattr(category, f"name_{code}") or category.name
+    return category.name
 
 
 class Category(models.Model):
@@ -20,7 +32,9 @@ class Category(models.Model):
     """
 
     code = models.SlugField(_("code"), max_length=80, unique=True)
+    # French, the site's language: the name every other language falls back to.
     name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -47,7 +61,14 @@ class Category(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.parent.name} › {self.name}" if self.parent_id else self.name
+        if self.parent_id:
+            return f"{self.parent.display_name} › {self.display_name}"
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language, French when it has none in that language."""
+        return localized_name(self, get_language())
 
     @property
     def is_leaf(self) -> bool:

@@ -39,7 +39,7 @@ def request_document(signal: Signal, http_request) -> dict:
         "service_request_id": signal.reference,
         "status": "closed" if signal.is_closed else "open",
         "status_notes": notes,
-        "service_name": signal.category.name,
+        "service_name": signal.category.display_name,
         "service_code": signal.category.code,
         "description": signal.description,
         "agency_responsible": signal.service.name if signal.service_id else "",
@@ -63,14 +63,14 @@ def request_document(signal: Signal, http_request) -> dict:
 
 
 def service_document(category: Category) -> dict:
-    parent = category.parent.name if category.parent_id else ""
+    parent = category.parent.display_name if category.parent_id else ""
     return {
         "service_code": category.code,
-        "service_name": category.name,
-        "description": category.description or category.name,
+        "service_name": category.display_name,
+        "description": category.description or category.display_name,
         "metadata": bool(category.attribute_count),
         "type": "realtime",
-        "keywords": ", ".join(filter(None, [parent, category.name])),
+        "keywords": ", ".join(filter(None, [parent, category.display_name])),
         "group": parent,
     }
 

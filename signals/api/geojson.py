@@ -13,7 +13,9 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from signals.models import NAME_LANGUAGES
 from workflow.states import State
 
 # Below this many matches the count is exact; above, the planner's estimate.
@@ -62,6 +64,14 @@ def _photo_prefix(request) -> str:
     return request.build_absolute_uri(prefix) if request is not None else prefix
 
 
+def _category_name() -> str:
+    # As Category.display_name: the active language's name, French when it has none.
+    language = (get_language() or "").split("-")[0]
+    if language not in NAME_LANGUAGES:
+        return "c.name"
+    return f"coalesce(nullif(c.name_{language}, ''), c.name)"
+
+
 def features_sql(page: QuerySet, *, request=None) -> tuple[str, list]:
     """One query returning the JSON array of the Features of `page` (ordered, sliced)."""
     ids = page.annotate(page_id=F("pk")).values_list("page_id", flat=True)
@@ -80,7 +90,7 @@ def features_sql(page: QuerySet, *, request=None) -> tuple[str, list]:
             'type', 'Feature',
             'geometry', ST_AsGeoJSON(s.location, 15)::json,
             'properties', json_build_object(
-                'category', json_build_object('code', c.code, 'name', c.name, 'parent', p.code),
+                'category', json_build_object('code', c.code, 'name', {_category_name()}, 'parent', p.code),
                 'description', s.description,
                 'address', s.address,
                 'status', s.status,

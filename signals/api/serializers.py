@@ -12,6 +12,7 @@ MAX_PHOTOS = 3
 
 
 class CategoryRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
     parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -90,7 +91,7 @@ class SignalCreateInputSerializer(serializers.Serializer):
             codes = ", ".join(codes)
             raise serializers.ValidationError(
                 _("Choose a sub-category of “%(name)s”: %(codes)s.")
-                % {"name": category.name, "codes": codes}
+                % {"name": category.display_name, "codes": codes}
             )
         return category
 
@@ -147,7 +148,7 @@ class SignalCreatedSerializer(serializers.ModelSerializer):
             "status_label": signal.get_status_display(),
             "category": {
                 "code": category.code,
-                "name": category.name,
+                "name": category.display_name,
                 "parent": parent.code if parent else None,
             },
             "description": signal.description,
@@ -195,6 +196,7 @@ class SignalPublicSerializer(GeoFeatureModelSerializer):
 
 
 class CategoryTreeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
     children = serializers.SerializerMethodField()
 
     class Meta:
@@ -204,7 +206,7 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
     def get_children(self, category: Category) -> list[dict]:
         children = [child for child in category.children.all() if child.is_active]
         return [
-            {"code": c.code, "name": c.name, "icon": c.icon, "description": c.description}
+            {"code": c.code, "name": c.display_name, "icon": c.icon, "description": c.description}
             for c in sorted(children, key=lambda c: (c.position, c.name))
         ]
 
