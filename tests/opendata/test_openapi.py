@@ -14,6 +14,7 @@ def test_schema_describes_the_public_api_and_its_errors(client):
         "/api/v1/signals/{reference}/",
         "/api/v1/categories/",
         "/api/v1/services/",
+        "/api/v1/services/{slug}/areas/",
     }
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
     create = schema["paths"]["/api/v1/signals/"]["post"]
@@ -21,6 +22,9 @@ def test_schema_describes_the_public_api_and_its_errors(client):
     body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/SignalCreateInput")
     assert "404" in schema["paths"]["/api/v1/signals/{reference}/"]["get"]["responses"]
+    areas = schema["paths"]["/api/v1/services/{slug}/areas/"]["get"]
+    assert {"simplify", "zoom", "page", "page_size"} <= {p["name"] for p in areas["parameters"]}
+    assert {"200", "400", "404"} <= set(areas["responses"])
 
 
 def test_swagger_ui_is_served_from_our_own_static_files(client):

@@ -125,12 +125,13 @@ def test_categories_are_a_two_level_tree(api_client, city):
     assert ["tag"] in codes.values()
 
 
-def test_services_list_their_areas_as_geojson(api_client, city):
+def test_services_link_their_areas_as_geojson(api_client, city):
     body = api_client.get("/api/v1/services/").json()
     est = next(service for service in body if service["slug"] == "est")
-    assert est["areas"]["type"] == "FeatureCollection"
-    assert est["areas"]["features"][0]["geometry"]["type"] == "MultiPolygon"
     assert "email" not in est
+    areas = api_client.get(est["areas_url"]).json()
+    assert areas["type"] == "FeatureCollection"
+    assert areas["features"][0]["geometry"]["type"] == "MultiPolygon"
 
 
 def test_a_malformed_bbox_says_what_a_bbox_is(api_client, city):
