@@ -34,7 +34,10 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=80, unique=True)
     # French, the site's language: the name every other language falls back to.
     name = models.CharField(_("name"), max_length=200)
-    name_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    # A database default too: rows inserted in SQL (imports, the bench city) need not name it.
+    name_en = models.CharField(
+        _("name in English"), max_length=200, blank=True, default="", db_default=""
+    )
     parent = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,

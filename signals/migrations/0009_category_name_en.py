@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='category',
             name='name_en',
-            field=models.CharField(blank=True, max_length=200, verbose_name='name in English'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='name in English'),
         ),
         migrations.RunPython(fill_from_fixture, migrations.RunPython.noop),
     ]
