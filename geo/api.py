@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -46,9 +46,23 @@ class ServiceListView(generics.ListAPIView):
         return services_public().order_by("name")
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "GeoJSON MultiPolygon",
+        "properties": {
+            "type": {"type": "string", "enum": ["MultiPolygon"]},
+            "coordinates": {"type": "array", "items": {"type": "array"}},
+        },
+    }
+)
+class SimplifiedGeometryField(GeometryField):
+    """An area's boundary as simplified in the database (`service_areas_simplified`)."""
+
+
 class ServiceAreaFeatureSerializer(GeoFeatureModelSerializer):
     # The simplified boundary, under the model field's name (and schema).
-    geom = GeometryField(source="simplified", read_only=True)
+    geom = SimplifiedGeometryField(source="simplified", read_only=True)
     categories = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
 
     class Meta:
@@ -105,6 +119,8 @@ class ServiceAreaListView(generics.ListAPIView):
     pagination_class = AreasPagination
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, no request
+            return ServiceArea.objects.none()
         service = get_object_or_404(services_public(), slug=self.kwargs["slug"])
         query = AreasQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
