@@ -127,8 +127,10 @@ def service_for_point(*, point: Point, category, max_distance_m: float | None = 
     if point.srid not in (None, 4326):
         point = point.transform(4326, clone=True)
     params = {
-        "x": point.x,
-        "y": point.y,
+        # To the nanodegree (0.1 mm): a subnormal float such as 5e-324 would make
+        # PostgreSQL's radians() underflow into an error, whatever path the point came by.
+        "x": round(point.x, 9),
+        "y": round(point.y, 9),
         "categories": [category.pk, *([category.parent_id] if category.parent_id else [])],
         "candidates": NEAREST_CANDIDATES,
     }

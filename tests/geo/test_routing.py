@@ -167,3 +167,12 @@ def test_a_large_boundary_is_cut_into_small_pieces_and_still_routes(category):
         service_for_point(point=Point(2.3495, 48.857, srid=4326), category=category).method
         == COVERS
     )
+
+
+def test_a_subnormal_coordinate_is_routed_not_an_error(category):
+    # Whatever path it came by (a re-routing of a stored point, an import), not only the API's.
+    make_area(ServiceFactory(slug="equateur"), Polygon.from_bbox((-0.01, -0.01, 0.01, 0.01)))
+    route = service_for_point(point=Point(5e-324, 5e-324, srid=4326), category=category)
+    assert route.service.slug == "equateur"
+    route = service_for_point(point=Point(0.02, 5e-324, srid=4326), category=category)
+    assert route.method == NEAREST
