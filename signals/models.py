@@ -265,12 +265,9 @@ class MapGrid(models.Model):
     lat_step = models.FloatField()
 
 
-class MapCell(models.Model):
-    """How many signals of one category and status lie in one grid cell of a zoom level.
-
-    With the sums of their coordinates, so that a count is drawn at the mean
-    position of its signals. Kept by a database trigger through `MapCellChange`.
-    """
+class CellCount(models.Model):
+    """A count of signals of one category and status in one grid cell of a zoom level,
+    with the sums of their coordinates (a count is drawn at its signals' mean position)."""
 
     level = models.PositiveSmallIntegerField()
     gx = models.IntegerField()
@@ -282,6 +279,13 @@ class MapCell(models.Model):
     sum_lat = models.FloatField()
 
     class Meta:
+        abstract = True
+
+
+class MapCell(CellCount):
+    """The folded counts per cell, kept by a database trigger through `MapCellChange`."""
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["level", "gx", "gy", "category_id", "status"], name="mapcell_key"
@@ -289,19 +293,10 @@ class MapCell(models.Model):
         ]
 
 
-class MapCellChange(models.Model):
+class MapCellChange(CellCount):
     """A +1 or -1 on a `MapCell`, appended by the trigger on every signal write.
 
     Appending (rather than updating the counts in place) means two reports made
     at once never wait on each other's lock of a shared, city-wide cell; the
     changes are folded into `MapCell` every few hundred writes.
     """
-
-    level = models.PositiveSmallIntegerField()
-    gx = models.IntegerField()
-    gy = models.IntegerField()
-    category_id = models.BigIntegerField()
-    status = models.CharField(max_length=20)
-    count = models.IntegerField()
-    sum_lon = models.FloatField()
-    sum_lat = models.FloatField()
