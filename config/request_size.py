@@ -21,9 +21,10 @@ Two pieces, because a body comes in two ways:
 import tempfile
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
-from django.utils.html import escape
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from config.error_response import error_response
 
 TOO_LARGE = "dansmarue.body_too_large"
 # Chunked bodies up to this stay in memory; beyond, the temporary file goes to disk.
@@ -41,19 +42,7 @@ def too_large_response(request) -> HttpResponse:
         "This request is too large: at most %(limit)s MB may be sent at once "
         "(three photos of 10 MB and the form). Send smaller photos, or fewer."
     ) % {"limit": f"{limit_mb:g}"}
-    wants_json = request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get(
-        "Accept", ""
-    )
-    if wants_json:
-        response = JsonResponse({"detail": message}, status=413)
-    else:
-        title = escape(_("Request too large"))
-        response = HttpResponse(
-            f'<!doctype html><html lang="{escape(getattr(request, "LANGUAGE_CODE", "fr"))}">'
-            f"<meta charset=utf-8><title>{title}</title><h1>{title}</h1>"
-            f"<p>{escape(message)}</p></html>",
-            status=413,
-        )
+    response = error_response(request, status=413, title=_("Request too large"), message=message)
     # The rest of the body is never read: the connection cannot be reused.
     response["Connection"] = "close"
     return response

@@ -15,10 +15,11 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
-from django.utils.html import escape
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error
+
+from config.error_response import error_response
 
 log = logging.getLogger("dansmarue.unavailable")
 RETRY_AFTER_SECONDS = 30
@@ -29,19 +30,7 @@ def unavailable_response(request) -> HttpResponse:
     message = _(
         "The service is briefly unavailable (database unreachable). Please try again in a moment; nothing was recorded."
     )
-    wants_json = request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get(
-        "Accept", ""
-    )
-    if wants_json:
-        response = JsonResponse({"detail": message}, status=503)
-    else:
-        title = escape(_("Service unavailable"))
-        response = HttpResponse(
-            f'<!doctype html><html lang="{escape(getattr(request, "LANGUAGE_CODE", "fr"))}">'
-            f"<meta charset=utf-8><title>{title}</title><h1>{title}</h1>"
-            f"<p>{escape(message)}</p></html>",
-            status=503,
-        )
+    response = error_response(request, status=503, title=_("Service unavailable"), message=message)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -7,7 +7,7 @@ million signals). Instead, for the zoom levels `LEVELS`, PostgreSQL keeps how
 many signals of each category and status lie in each cell, with the sums of
 their coordinates (a count is drawn at its signals' mean position):
 
-- a trigger on `signals_signal` appends a -1 for the old (cell, category,
+- a trigger on `signals_signal` (migration 0005) appends a -1 for the old (cell, category,
   status) and a +1 for the new one to `signals_mapcellchange` whenever a signal
   is created, deleted, moved, re-categorised or changes status — in the same
   transaction, so the counts can never disagree with the signals;
@@ -36,51 +36,6 @@ LEVELS = range(8, 15)
 FOLD_EVERY = 200
 _FOLD_LOCK = 7_204_311  # pg advisory lock key: one fold at a time
 _writes = itertools.count(1)
-
-TRIGGER_SQL = """
-CREATE OR REPLACE FUNCTION signals_mapcell_track() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO signals_mapcellchange
-            (level, gx, gy, category_id, status, count, sum_lon, sum_lat)
-        SELECT g.level, floor(ST_X(OLD.location) / g.lon_step)::int,
-               floor(ST_Y(OLD.location) / g.lat_step)::int,
-               OLD.category_id, OLD.status, -1, -ST_X(OLD.location), -ST_Y(OLD.location)
-        FROM signals_mapgrid g;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO signals_mapcellchange
-            (level, gx, gy, category_id, status, count, sum_lon, sum_lat)
-        SELECT g.level, floor(ST_X(NEW.location) / g.lon_step)::int,
-               floor(ST_Y(NEW.location) / g.lat_step)::int,
-               NEW.category_id, NEW.status, 1, ST_X(NEW.location), ST_Y(NEW.location)
-        FROM signals_mapgrid g;
-    END IF;
-    RETURN NULL;
-END
-$$ LANGUAGE plpgsql;
-
-DROP TRIGGER IF EXISTS signals_mapcell_insert_delete ON signals_signal;
-CREATE TRIGGER signals_mapcell_insert_delete
-    AFTER INSERT OR DELETE ON signals_signal
-    FOR EACH ROW EXECUTE FUNCTION signals_mapcell_track();
-
--- Most updates (a comment, a transfer, a new version) leave the cell alone.
-DROP TRIGGER IF EXISTS signals_mapcell_update ON signals_signal;
-CREATE TRIGGER signals_mapcell_update
-    AFTER UPDATE OF status, category_id, location ON signals_signal
-    FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status
-          OR OLD.category_id IS DISTINCT FROM NEW.category_id
-          OR NOT ST_Equals(OLD.location, NEW.location))
-    EXECUTE FUNCTION signals_mapcell_track();
-"""
-
-DROP_TRIGGER_SQL = """
-DROP TRIGGER IF EXISTS signals_mapcell_insert_delete ON signals_signal;
-DROP TRIGGER IF EXISTS signals_mapcell_update ON signals_signal;
-DROP FUNCTION IF EXISTS signals_mapcell_track();
-"""
 
 _CELL_COLUMNS = "level, gx, gy, category_id, status, count, sum_lon, sum_lat"
 
