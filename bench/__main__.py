@@ -1,4 +1,4 @@
-"""`python -m bench [--smoke] [--port 8106] [--out bench/RESULTS.md]` (what `make bench` runs).
+"""`python -m bench [--smoke] [--only queue,...] [--port 8106] [--out F]` (what `make bench` runs).
 
 The benchmark's database is its own: BENCH_DATABASE_URL, or DATABASE_URL's
 database name with `_bench` appended, or `dansmarue_bench` on the local
@@ -42,7 +42,14 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a few thousand signals, seconds")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8106)))
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated groups to measure (routing, geojson, tiles, creation, queue, "
+        "exports); a partial run writes var/bench-partial.md unless --out is given",
+    )
     args = parser.parse_args()
+    only = frozenset(filter(None, args.only.split(",")))
 
     url = bench_database_url()
     ensure_database(url)
@@ -56,13 +63,14 @@ def main() -> None:
 
     from bench import city, run
 
+    if only - set(run.GROUPS):
+        parser.error(f"unknown group(s) {', '.join(sorted(only - set(run.GROUPS)))}")
     call_command("migrate", verbosity=0, interactive=False)
     spec, profile = (city.SMOKE, run.SMOKE) if args.smoke else (city.FULL, run.FULL)
-    out = (
-        args.out
-        if not args.smoke or args.out != ROOT / "bench" / "RESULTS.md"
-        else (ROOT / "var" / "bench-smoke.md")
-    )
+    out = args.out
+    # bench/RESULTS.md is the full run's record: a smoke or partial run writes elsewhere.
+    if out == ROOT / "bench" / "RESULTS.md" and (args.smoke or only):
+        out = ROOT / "var" / ("bench-smoke.md" if args.smoke else "bench-partial.md")
     out.parent.mkdir(parents=True, exist_ok=True)
     run.run(
         spec=spec,
@@ -71,6 +79,7 @@ def main() -> None:
         port=args.port,
         out=out,
         log=lambda message: print(message, flush=True),
+        only=only,
     )
 
 

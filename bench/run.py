@@ -652,23 +652,33 @@ def run(
     port: int,
     out: Path,
     log=print,
+    only: frozenset[str] = frozenset(),
 ) -> list[Row]:
     built = city.ensure_city(spec, log=log)
     summary = city.city_summary()
     rng = random.Random(2026)
     rows: list[Row] = []
-    log("bench: routing")
-    rows += bench_routing(profile, rng)
+
+    def wanted(group: str) -> bool:
+        return not only or group in only
+
+    if wanted("routing"):
+        log("bench: routing")
+        rows += bench_routing(profile, rng)
     with measure.Server(database_url=database_url, port=port) as server:
-        log("bench: geojson")
-        rows += bench_geojson(profile, port, min(10_000, spec.signals // 10))
-        log("bench: tiles")
-        rows += bench_tiles(profile, port)
-        log("bench: creation")
-        rows += bench_creation(profile, port, rng)
-        log("bench: queue")
-        rows += bench_queue(profile, port)
-        if profile.exports:
+        if wanted("geojson"):
+            log("bench: geojson")
+            rows += bench_geojson(profile, port, min(10_000, spec.signals // 10))
+        if wanted("tiles"):
+            log("bench: tiles")
+            rows += bench_tiles(profile, port)
+        if wanted("creation"):
+            log("bench: creation")
+            rows += bench_creation(profile, port, rng)
+        if wanted("queue"):
+            log("bench: queue")
+            rows += bench_queue(profile, port)
+        if profile.exports and wanted("exports"):
             log("bench: exports")
             rows += bench_exports(profile, server)
     out.write_text(report(rows, machine(), summary, built, spec), encoding="utf-8")
@@ -727,4 +737,6 @@ def report(rows: list[Row], host: dict, summary: dict, built: dict, spec) -> str
     return "\n".join(lines)
 
 
-__all__ = ["FULL", "SMOKE", "Profile", "fmt_ms", "run"]
+GROUPS = ("routing", "geojson", "tiles", "creation", "queue", "exports")
+
+__all__ = ["FULL", "GROUPS", "SMOKE", "Profile", "fmt_ms", "run"]
