@@ -5,16 +5,15 @@
 
 NOTES: dict[str, str] = {
     "routing_nearest": """
-The fallback no longer measures each candidate polygon on the spheroid (that cost 4 ms idle,
-9 ms under load): it takes each candidate's closest point in a local equirectangular frame and
-measures one point-to-point distance, and only for the candidates that can still be the
-nearest (k·d ≤ best d). What remains is the KNN scan itself: in this city eight services each
-cut the whole territory into sectors, so the pieces handling one category are one in eight,
-and `<->` walks ~230 pieces (an exact distance recheck on each, ~9 µs) before it has found 32
-of the right category. Fix: index the pieces by category as well as by place (a GiST index
-on `(category, geom)` through `btree_gist`, one piece row per category an area handles), so
-the KNN walk only meets pieces of the right category. Points outside every area are a few per
-thousand reports, so this was not done yet.
+The pieces are indexed on (category_key, geom) through `btree_gist`, one copy per category an
+area lists, so the search only meets pieces of areas that can take the report (it used to walk
+~230 pieces of other services' sectors before finding 32 of the right category). The search
+is exact rather than "the 32 nearest in degrees": a KNN walk for the nearest piece bounds the
+distance, and a box search finds every piece within the bound; only the best are measured on
+the spheroid. A key no area lists (here, every sub-type: areas list types) is skipped through
+the category list's index. Both routing statements are prepared with generic plans, which
+takes their planning (0.3-1 ms) off every report. If this row misses, look at the machine's
+load first: the database-side figure is the execution of the raw query alone.
 """,
     "tile_z14": """
 A z14 tile renders in 20-45 ms inside PostgreSQL (about 1,200 open or recently closed

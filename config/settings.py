@@ -118,6 +118,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Routing's two lookups are prepared once per connection and run with their generic plan
+# (geo.routing.prepared_cursor): planning them cost as much as running them. Django's own
+# queries bind parameters on the client and are never prepared, whatever is set here.
+# DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep prepared statements
+# (PgBouncer in transaction mode before 1.21).
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["prepare_threshold"] = 5
+    _options["options"] = (
+        _options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
+    ).strip()
 if env_str("TEST_DATABASE_NAME", ""):
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -64,18 +64,32 @@ class ServiceArea(models.Model):
 
 
 class ServiceAreaPiece(models.Model):
-    """A small piece of a service area (ST_Subdivide), so point lookups stay fast.
+    """A small piece of a service area (ST_Subdivide), kept once per category it handles.
 
     Lookups against a polygon of hundreds of thousands of vertices cost about
     as much as against a small one once it is cut into pieces of at most
     `SUBDIVIDE_MAX_VERTICES` vertices (MapIt's technique).
+
+    Each piece is stored once per category its area lists (`category_key` 0 when the
+    area handles every category), and indexed on (category_key, geom): a nearest-area
+    search then walks only the pieces of the signal's category instead of every
+    service's sectors. A trigger on the areas' category list keeps the copies in step
+    (migration geo 0004), whichever way the list changes: admin, import, shell, or a
+    category's deletion.
     """
 
     area = models.ForeignKey(ServiceArea, on_delete=models.CASCADE, related_name="pieces")
+    # A plain key, not a foreign key: 0 stands for "every category" (NULL would do, but
+    # a GiST search for NULL cannot prune the tree and reads most of the index), and
+    # the trigger, which owns these rows, must see a deleted category's list entries go
+    # before the pieces are re-keyed.
+    category_key = models.BigIntegerField(default=0)
     geom = models.PolygonField(srid=4326, spatial_index=False)
 
     class Meta:
-        indexes = [GistIndex(fields=["geom"], name="serviceareapiece_geom_gist")]
+        indexes = [
+            GistIndex(fields=["category_key", "geom"], name="serviceareapiece_cat_geom_gist")
+        ]
 
     def __str__(self) -> str:
         return f"piece {self.pk} of area {self.area_id}"

@@ -86,13 +86,22 @@ def service_areas_index(*, area_ids: list[int]) -> None:
         )
         cursor.execute("DELETE FROM geo_serviceareapiece WHERE area_id = ANY(%s)", [area_ids])
         # ST_Dump of a polygon yields only polygons; anything else would be a bug upstream.
+        # Each piece once per category the area lists, or once for every category (key 0).
         cursor.execute(
             """
-            INSERT INTO geo_serviceareapiece (area_id, geom)
-            SELECT area.id, piece.geom
+            INSERT INTO geo_serviceareapiece (area_id, category_key, geom)
+            SELECT area.id, handled.category_id, piece.geom
             FROM geo_servicearea AS area,
                  LATERAL ST_Subdivide(area.geom, %s) AS sub(geom),
-                 LATERAL ST_Dump(sub.geom) AS piece
+                 LATERAL ST_Dump(sub.geom) AS piece,
+                 LATERAL (
+                     SELECT ac.category_id FROM geo_servicearea_categories ac
+                     WHERE ac.servicearea_id = area.id
+                     UNION ALL
+                     SELECT 0 WHERE NOT EXISTS (
+                         SELECT 1 FROM geo_servicearea_categories ac
+                         WHERE ac.servicearea_id = area.id)
+                 ) AS handled
             WHERE area.id = ANY(%s) AND GeometryType(piece.geom) = 'POLYGON'
             """,
             [SUBDIVIDE_MAX_VERTICES, area_ids],
