@@ -14,8 +14,9 @@ their coordinates (a count is drawn at its signals' mean position):
 - `fold_changes()` adds those changes into `signals_mapcell` and deletes them;
   it runs after every `FOLD_EVERY` writes of a worker, and takes a few ms;
 - reads add `signals_mapcell` and the changes not folded yet;
+- a TRUNCATE of the signals empties the counts too (a statement trigger, migration 0010);
 - `manage.py rebuild_map_cells` recounts everything: after a bulk load with the
-  trigger disabled, a TRUNCATE, or a change of `MAP_CENTER` (the cells' height
+  trigger disabled, or a change of `MAP_CENTER` (the cells' height
   depends on it; until then the stored grid is ignored, never misread).
 
 Grids nest (each zoom halves the previous step, exactly, in floating point),
