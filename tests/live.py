@@ -180,7 +180,9 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 class Server:
-    """gunicorn serving the project on a free loopback port."""
+    """gunicorn serving the project on a free loopback port, configured as in production
+    (config/gunicorn.conf.py: threaded workers), only the port and the number of workers
+    set here."""
 
     def __init__(self, env: dict[str, str], workers: int = 2, log: Path | None = None):
         self.port = free_port()
@@ -195,8 +197,8 @@ class Server:
         output = open(self.log, "wb") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [
-                *(str(gunicorn), "config.wsgi", "-w", str(self.workers)),
-                *("-b", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5"),
+                *(str(gunicorn), "-c", "config/gunicorn.conf.py", "-w", str(self.workers)),
+                *("-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5"),
             ],
             cwd=settings.BASE_DIR,
             env=self.env,
