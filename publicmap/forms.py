@@ -8,7 +8,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from signals.api.serializers import SignalCreateInputSerializer
+from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
+from signals.held_photos import photos_held
+from signals.photos import InvalidPhotos, photos_clean
 from signals.selectors import categories_reportable, category_tree, signals_nearby
 from workflow.states import State
 
@@ -30,6 +32,10 @@ class ReportForm(forms.Form):
     # "Déjà signalé ?": the category and point whose nearby signals the resident has seen
     # (in the page with JavaScript, or on the page the server sent back without it).
     nearby_seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+    # Without JavaScript, the photos of an earlier sending of this form, kept on the server
+    # (signals.held_photos): a browser cannot refill a file input.
+    held_photos = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    drop_held_photos = forms.BooleanField(required=False)  # its label is in the page
 
     # Errors of what is not a plain field: the point (from the map) and the photos.
     EXTRA = ("location", "photos")
@@ -37,6 +43,12 @@ class ReportForm(forms.Form):
     def __init__(self, *args, files_photos=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.photos = list(files_photos)
+        # Kept from an earlier sending, then the valid ones among those sent now.
+        self.held, self.held_gone, self.fresh_photos = [], False, []
+        if self.is_bound and not self.data.get("drop_held_photos"):
+            token = self.data.get("held_photos", "")
+            held = photos_held(token=token)
+            self.held, self.held_gone = held or [], bool(token) and held is None
         self.fields["category"].choices = [
             (c.code, c.display_name) for c in categories_reportable().order_by("code")
         ]
@@ -57,11 +69,10 @@ class ReportForm(forms.Form):
         }
         if lon is not None and lat is not None:
             payload["location"] = {"type": "Point", "coordinates": [lon, lat]}
-        if self.photos:
-            payload["photos"] = self.photos
+        self._clean_photos()
         serializer = SignalCreateInputSerializer(data=payload)
         if serializer.is_valid():
-            self.validated = serializer.validated_data
+            self.validated = {**serializer.validated_data, "photos": self.all_photos}
         else:
             for field, messages in serializer.errors.items():
                 messages = _flatten(messages)
@@ -73,6 +84,30 @@ class ReportForm(forms.Form):
         if self.extra_errors:
             raise forms.ValidationError(_("Some information is missing or wrong: see below."))
         return data
+
+    def _clean_photos(self) -> None:
+        # The photos are checked here, not by the serializer, so that the valid ones can be
+        # kept for the next sending even when another field is wrong.
+        photos_errors = self.extra_errors.setdefault("photos", [])
+        if self.held_gone:
+            photos_errors.append(
+                str(_("The photos you sent earlier were kept for an hour only: choose them again."))
+            )
+        if len(self.held) + len(self.photos) > MAX_PHOTOS:
+            photos_errors.append(str(_("At most %(max)d photos.") % {"max": MAX_PHOTOS}))
+        elif self.photos:
+            try:
+                self.fresh_photos = photos_clean(
+                    files=self.photos, first_position=len(self.held) + 1
+                )
+            except InvalidPhotos as error:
+                photos_errors.extend(error.messages)
+        if not photos_errors:
+            del self.extra_errors["photos"]
+
+    @property
+    def all_photos(self) -> list:
+        return [*self.held, *self.fresh_photos]
 
     def nearby_key(self) -> str:
         """What `nearby_seen` holds once the resident has seen the signals near this report."""

@@ -15,7 +15,9 @@ from publicmap.forms import FollowForm, ReportForm, SignalFilterForm
 from publicmap.icons import icon_url
 from publicmap.maps import map_parts
 from signals.api.filters import SignalFilter
+from signals.api.serializers import MAX_PHOTOS
 from signals.followers import follower_confirm, follower_subscribe
+from signals.held_photos import photos_hold, photos_release
 from signals.models import Photo, Signal
 from signals.selectors import signals_public
 from signals.services import signal_create
@@ -95,7 +97,7 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def report(request):
-    nearby = []
+    nearby, held_token = [], ""
     if request.method == "POST":
         form = ReportForm(request.POST, files_photos=request.FILES.getlist("photos"))
         if form.is_valid():
@@ -113,9 +115,12 @@ def report(request):
                     )
                 )
             else:
+                photos_release(token=form.data.get("held_photos", ""))
                 return redirect("publicmap:report-done", reference=signal.reference)
+        held_token = _keep_photos(request, form)
     else:
         form = ReportForm(initial={"category": request.GET.get("categorie", "")})
+    kept = len(form.all_photos) if held_token else 0
     lon, lat = form.data.get("longitude"), form.data.get("latitude")
     return render(
         request,
@@ -124,7 +129,9 @@ def report(request):
             "form": form,
             "map": map_parts(zoom=settings.MAP_ZOOM),
             "map_config": _map_config(),
-            "had_photos": bool(request.FILES),
+            "held_token": held_token,
+            "kept_photos": kept,
+            "photo_slots": range(kept + 1, MAX_PHOTOS + 1),
             "point_set": bool(lon and lat),
             "nearby": nearby,
             # Seen now: the next sending goes through unless the category or the point changes.
@@ -132,6 +139,21 @@ def report(request):
         },
         status=400 if form.is_bound and not nearby else 200,
     )
+
+
+def _keep_photos(request, form: ReportForm) -> str:
+    """The form comes back: keep its valid photos for the next sending, or forget them if
+    the resident asked to. Returns the token the page carries ("" when nothing is kept).
+    The page's own script keeps the chosen files in the browser and says so: nothing to keep."""
+    token = form.data.get("held_photos", "")
+    if form.data.get("drop_held_photos"):
+        photos_release(token=token)
+        token = ""
+    if request.POST.get("photos_in_browser") or not form.all_photos:
+        return ""
+    if form.fresh_photos:
+        token = photos_hold(photos=form.fresh_photos, token=token if form.held else "")
+    return token
 
 
 def report_done(request, reference: str):

@@ -237,6 +237,30 @@ class Photo(models.Model):
         return self.image.name
 
 
+class HeldPhoto(models.Model):
+    """A resident's photo, already cleaned, kept while the report form comes back to them.
+
+    Without JavaScript a browser cannot refill a file input: when the form returns (a
+    field to correct, "Déjà signalé ?"), the photos already sent wait here under a random
+    token that only that page holds, for `signals.held_photos.HOLD_FOR` at most. They are
+    stored in the database, not as files, so that every server sees them and nothing of
+    them is ever served.
+    """
+
+    token = models.CharField(max_length=64, db_index=True)
+    position = models.PositiveSmallIntegerField()
+    jpeg = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    held_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["token", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["token", "position"], name="heldphoto_unique_position")
+        ]
+
+
 class Follower(models.Model):
     """A resident who asked to be kept informed about a signal ("moi aussi")."""
 

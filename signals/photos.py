@@ -56,6 +56,14 @@ class InvalidPhoto(ValueError):
     """A file we refuse; the message is for the resident."""
 
 
+class InvalidPhotos(ValueError):
+    """Some of the files sent together are refused: one message per file, for the resident."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
 @dataclass(frozen=True)
 class CleanPhoto:
     content: ContentFile
@@ -86,6 +94,23 @@ def photo_read(*, upload) -> bytes:
     if len(data) > max_bytes():
         raise InvalidPhoto(_too_big_message())
     return data
+
+
+def photos_clean(*, files, first_position: int = 1) -> list[CleanPhoto]:
+    """Read and clean the photos a resident sent together, or refuse them with one message
+    per bad file, naming it by its position in the form."""
+    cleaned, errors = [], []
+    for position, upload in enumerate(files, start=first_position):
+        try:
+            cleaned.append(photo_clean(data=photo_read(upload=upload), name=f"photo-{position}"))
+        except InvalidPhoto as error:
+            errors.append(
+                _("Photo %(position)d (%(name)s): %(error)s")
+                % {"position": position, "name": upload.name[:80], "error": error}
+            )
+    if errors:
+        raise InvalidPhotos(errors)
+    return cleaned
 
 
 def photo_clean(*, data: bytes, name: str = "photo") -> CleanPhoto:

@@ -6,7 +6,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from signals.api.fields import GeoJSONPointField
 from signals.categories import category_active, category_active_children
 from signals.models import Category, Photo, Signal
-from signals.photos import CleanPhoto, InvalidPhoto, photo_clean, photo_read
+from signals.photos import CleanPhoto, InvalidPhotos, photos_clean
 
 MAX_PHOTOS = 3
 
@@ -68,20 +68,10 @@ class SignalCreateInputSerializer(serializers.Serializer):
     )
 
     def validate_photos(self, files) -> list[CleanPhoto]:
-        cleaned, errors = [], []
-        for position, upload in enumerate(files, start=1):
-            try:
-                cleaned.append(
-                    photo_clean(data=photo_read(upload=upload), name=f"photo-{position}")
-                )
-            except InvalidPhoto as error:
-                errors.append(
-                    _("Photo %(position)d (%(name)s): %(error)s")
-                    % {"position": position, "name": upload.name[:80], "error": error}
-                )
-        if errors:
-            raise serializers.ValidationError(errors)
-        return cleaned
+        try:
+            return photos_clean(files=files)
+        except InvalidPhotos as error:
+            raise serializers.ValidationError(error.messages) from error
 
     def validate_category(self, category: Category) -> Category:
         codes = category_active_children(category)

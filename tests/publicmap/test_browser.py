@@ -360,13 +360,20 @@ def test_without_javascript_a_different_problem_is_sent_all_the_same(page_withou
     existing = Signal.objects.filter(status=State.NEW).select_related("category__parent").first()
     page_without_js.goto("/signaler/")
     fill_report_without_js(p, existing, "Un autre tag, sur le mur d'en face")
+    p.get_by_label("Photo 1").set_input_files(
+        files=[{"name": "tag.jpg", "mimeType": "image/jpeg", "buffer": a_jpeg()}]
+    )
     p.get_by_role("button", name="Envoyer le signalement").click()
     p.wait_for_load_state()
     assert existing.reference in p.locator("#deja-signale-envoye").inner_text()
     assert p.get_by_label("Décrivez-le").input_value() == "Un autre tag, sur le mur d'en face"
+    # The browser cannot refill a file input: the server kept the photo and says so.
+    assert "Votre photo est gardée" in p.locator("#photos-kept").inner_text()
+    assert page_without_js.axe_violations() == []
     p.get_by_role("button", name="Envoyer mon signalement quand même").click()
     p.wait_for_url(re.compile(r"/signaler/envoye/"))
-    assert Signal.objects.filter(description="Un autre tag, sur le mur d'en face").exists()
+    sent = Signal.objects.get(description="Un autre tag, sur le mur d'en face")
+    assert sent.photos.count() == 1
 
 
 def test_photos_chosen_once_survive_a_refusal_by_the_server(page):

@@ -142,9 +142,12 @@
     if (sending) return;
     sending = true;
     sendButton.disabled = true;
+    var data = new FormData(form);
+    // This page keeps the chosen files itself: the server need not keep a copy of them.
+    data.append("photos_in_browser", "1");
     fetch(form.action || window.location.href, {
       method: "POST",
-      body: new FormData(form),
+      body: data,
       credentials: "same-origin",
       headers: { Accept: "text/html" },
     })
