@@ -13,24 +13,10 @@ from django.utils import timezone
 from PIL import Image
 
 from signals.models import HeldPhoto, Signal
-from tests.factories import (
-    INSIDE_WEST,
-    WEST,
-    CategoryFactory,
-    ParentCategoryFactory,
-    make_area,
-    make_signal,
-)
+from tests.factories import INSIDE_WEST, make_signal
 from tests.publicmap.test_pages import NEAR, report_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def city():
-    make_area(polygon=WEST)
-    parent = ParentCategoryFactory(code="graffitis", name="Graffitis")
-    return CategoryFactory(code="graffitis-tag", name="Graffiti ou tag", parent=parent)
 
 
 def photo(colour=(10, 120, 200), size=(40, 30), name="tag.jpg") -> io.BytesIO:

@@ -10,10 +10,7 @@ from PIL import Image
 from signals.models import Follower, Signal
 from tests.factories import (
     INSIDE_WEST,
-    WEST,
     CategoryFactory,
-    ParentCategoryFactory,
-    make_area,
     make_signal,
 )
 from workflow.services import signal_transition
@@ -21,13 +18,6 @@ from workflow.states import State
 
 pytestmark = pytest.mark.django_db
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def city():
-    make_area(polygon=WEST)
-    parent = ParentCategoryFactory(code="graffitis", name="Graffitis", icon="spray-can")
-    return CategoryFactory(code="graffitis-tag", name="Graffiti ou tag", parent=parent)
 
 
 def report_data(**overrides):
