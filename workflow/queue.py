@@ -76,16 +76,13 @@ def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None =
     )
 
 
-def queue_queryset(user, filters: QueueFilters, *, with_status: bool = True) -> QuerySet[Signal]:
-    """The user's visible signals, filtered; `with_status=False` leaves the status filter out
-    (for the counts per status shown next to it)."""
-    queryset = with_queue_annotations(
-        signals_visible_to(user).select_related("category__parent", "service")
-    )
-    if with_status and filters.status:
-        queryset = queryset.filter(status__in=filters.status)
-    # Ids resolved first (two tiny queries) rather than joins: the planner can then
-    # walk the partial index `signal_queue_open` in date order and stop after a page.
+def queue_queryset(visible: QuerySet[Signal], filters: QueueFilters) -> QuerySet[Signal]:
+    """`visible` (the user's signals) under every filter but the status: the counts per status
+    are read from it as it is, the page once the status filter is added."""
+    queryset = with_queue_annotations(visible.select_related("category__parent", "service"))
+    # Ids resolved first (two tiny queries, run here once for both the page and the counts)
+    # rather than joins: the planner can then walk the partial index `signal_queue_open` in
+    # date order and stop after a page.
     if filters.category:
         queryset = queryset.filter(category_id__in=categories_under(filters.category))
     if filters.service:
@@ -110,10 +107,10 @@ def queue_queryset(user, filters: QueueFilters, *, with_status: bool = True) -> 
     return queryset
 
 
-def status_counts(user, filters: QueueFilters) -> dict[str, int]:
+def status_counts(queryset: QuerySet[Signal]) -> dict[str, int]:
+    """How many signals of `queryset` (a `queue_queryset`) are in each state."""
     rows = (
-        queue_queryset(user, filters, with_status=False)
-        .order_by()
+        queryset.order_by()
         .values("status")
         .annotate(n=Count("*"))  # not Count("id"): the id is not in the index
     )
@@ -190,14 +187,24 @@ class QueuePage:
 
 
 def queue_read(
-    user, filters: QueueFilters, *, cursor: str = "", size: int = DEFAULT_PAGE_SIZE
+    user,
+    filters: QueueFilters,
+    *,
+    cursor: str = "",
+    size: int = DEFAULT_PAGE_SIZE,
+    visible: QuerySet[Signal] | None = None,
 ) -> QueuePage:
-    """One page of `user`'s queue and the counts beside it: the page and the API. Raises
+    """One page of `user`'s queue and the counts beside it: the page and the API. `visible`:
+    the user's signals when the caller has them already (`StaffAccess.signals()`). Raises
     `BadCursor`."""
+    filtered = queue_queryset(signals_visible_to(user) if visible is None else visible, filters)
     rows, next_cursor = queue_page(
-        queue_queryset(user, filters), sort=filters.sort, cursor=cursor, size=size
+        filtered.filter(status__in=filters.status) if filters.status else filtered,
+        sort=filters.sort,
+        cursor=cursor,
+        size=size,
     )
-    return QueuePage(rows=rows, next_cursor=next_cursor, counts=status_counts(user, filters))
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=status_counts(filtered))
 
 
 def next_page_query(params: QueryDict, cursor: str) -> str:

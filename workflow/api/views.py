@@ -22,7 +22,7 @@ from workflow.api.serializers import (
 )
 from workflow.forms import PeriodForm, QueueAPIForm
 from workflow.queue import BadCursor, next_page_query, queue_read, with_queue_annotations
-from workflow.selectors import services_of, signals_visible_to, supervised_services
+from workflow.selectors import signals_visible_to, staff_access, supervised_services
 from workflow.services import (
     InvalidAction,
     StaleSignal,
@@ -117,7 +117,8 @@ class QueueView(StaffAPIView):
 
     @extend_schema(operation_id="staff_queue", responses={200: QUEUE_PAGE, **ERRORS})
     def get(self, request):
-        form = QueueAPIForm(request.query_params, services=services_of(request.user))
+        access = staff_access(request.user)
+        form = QueueAPIForm(request.query_params, services=access.services)
         if not form.is_valid():
             raise ValidationError(form.errors)
         try:
@@ -126,6 +127,7 @@ class QueueView(StaffAPIView):
                 form.filters(),
                 cursor=form.cleaned_data["cursor"],
                 size=form.cleaned_data["page_size"],
+                visible=access.signals(),
             )
         except BadCursor:
             raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
