@@ -1,6 +1,5 @@
 """The staff pages (server-rendered; every action is a plain form that works without JS)."""
 
-from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -9,10 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import Truncator
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -35,6 +31,7 @@ from workflow.queue import (
     queue_read,
     with_queue_annotations,
 )
+from workflow.queue_table import queue_table_rows
 from workflow.selectors import staff_access, supervised_services
 from workflow.services import (
     InvalidAction,
@@ -73,59 +70,6 @@ def staff_required(view):
 
 def _context(request, **extra) -> dict:
     return {"can_see_stats": request.staff.supervises, **extra}
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One line of the queue's table, its texts formatted here once.
-
-    The template used to resolve some twenty lookups, filters and tags per signal
-    (`get_status_display` alone rebuilds the choices for each row): two thirds of the
-    page's time. These are the same texts, in the active language and time zone.
-    """
-
-    reference: str
-    version: int
-    url: str
-    status: str
-    status_label: str
-    category: str
-    description: str
-    address: str
-    reported: str
-    followers: int
-    due_title: str  # "Due on <date>" when overdue, else ""
-
-
-def _queue_rows(signals) -> list[QueueRow]:
-    status_labels = {value: str(label) for value, label in State.choices}
-    categories: dict[int, str] = {}  # a page holds a few categories, each named once
-    rows = []
-    for signal in signals:
-        category = categories.get(signal.category_id)
-        if category is None:
-            category = categories[signal.category_id] = str(signal.category)
-        due_title = ""
-        if signal.is_overdue:
-            due_title = _("Due on %(date)s") % {
-                "date": date_format(localtime(signal.due_at), "SHORT_DATE_FORMAT")
-            }
-        rows.append(
-            QueueRow(
-                reference=signal.reference,
-                version=signal.version,
-                url=reverse("workflow:signal", args=[signal.reference]),
-                status=signal.status,
-                status_label=status_labels[signal.status],
-                category=category,
-                description=Truncator(signal.description).chars(90),
-                address=signal.address,
-                reported=date_format(localtime(signal.created_at), "SHORT_DATETIME_FORMAT"),
-                followers=signal.followers_count,
-                due_title=due_title,
-            )
-        )
-    return rows
 
 
 def _status_boxes(form: QueueFilterForm, counts: dict[str, int]) -> list[tuple]:
@@ -169,8 +113,7 @@ def queue(request):
             request,
             form=form,
             statuses=_status_boxes(form, page.counts),
-            rows=_queue_rows(page.rows),
-            overdue=_("Overdue"),  # the badge, translated once rather than once per row
+            rows=queue_table_rows(page.rows),
             total=sum(page.counts.values()),
             next_query=next_page_query(request.GET, page.next_cursor) if page.next_cursor else "",
             first_query=first_query.urlencode(),

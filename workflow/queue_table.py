@@ -1,0 +1,72 @@
+"""The rows of the queue page's table, written in Python.
+
+Like the admin's change list (`items_for_result`), the repeated part of the page is built
+with `format_html` rather than through the template engine: there, each of the 50 rows cost
+some twenty variable lookups, filters and tags (`get_status_display` alone rebuilds the
+status choices every time), two thirds of the page's time. The texts are the template's:
+same translations, the active language's date formats, the city's time zone, every value
+escaped.
+"""
+
+from django.urls import reverse
+from django.utils.formats import date_format, localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from signals.models import Signal
+from workflow.states import State
+
+ROW = """<tr class="{}">
+  <td><input type="checkbox" name="selected" value="{}:{}" aria-label="{}"></td>
+  <td><a href="{}">{}</a>
+      {}</td>
+  <td><span class="status s-{}">{}</span></td>
+  <td>{}</td>
+  <td>{}{}</td>
+  <td>{}</td>
+  <td>{}</td>
+</tr>
+"""
+OVERDUE = '<span class="badge late" title="{}">{}</span>'
+ADDRESS = "<br><small>{}</small>"
+EMPTY = mark_safe("")
+
+
+def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
+    """The `<tr>` of each signal (annotated by `with_queue_annotations`), in the active
+    language."""
+    statuses = {value: str(label) for value, label in State.choices}
+    overdue = _("Overdue")
+    categories: dict[int, str] = {}  # a page holds a few categories: each named once
+    rows = []
+    for signal in signals:
+        category = categories.get(signal.category_id)
+        if category is None:
+            category = categories[signal.category_id] = str(signal.category)
+        badge = EMPTY
+        if signal.is_overdue:
+            due = date_format(localtime(signal.due_at), "SHORT_DATE_FORMAT")
+            badge = format_html(OVERDUE, _("Due on %(date)s") % {"date": due}, overdue)
+        rows.append(
+            format_html(
+                ROW,
+                "overdue" if signal.is_overdue else "",
+                signal.reference,
+                localize(signal.version),
+                signal.reference,
+                reverse("workflow:signal", args=[signal.reference]),
+                signal.reference,
+                badge,
+                signal.status,
+                statuses[signal.status],
+                category,
+                Truncator(signal.description).chars(90),
+                format_html(ADDRESS, signal.address) if signal.address else EMPTY,
+                date_format(localtime(signal.created_at), "SHORT_DATETIME_FORMAT"),
+                localize(signal.followers_count),
+            )
+        )
+    return rows
