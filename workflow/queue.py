@@ -77,9 +77,10 @@ def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None =
 
 
 def queue_queryset(visible: QuerySet[Signal], filters: QueueFilters) -> QuerySet[Signal]:
-    """`visible` (the user's signals) under every filter but the status: the counts per status
-    are read from it as it is, the page once the status filter is added."""
-    queryset = with_queue_annotations(visible.select_related("category__parent", "service"))
+    """`visible` (the user's signals) under every filter but the status, as the counts per
+    status read it: without the rows' joins, which an index-only count has no use for
+    (`queue_rows_queryset` adds them, and the status filter)."""
+    queryset = visible
     # Ids resolved first (two tiny queries, run here once for both the page and the counts)
     # rather than joins: the planner can then walk the partial index `signal_queue_open` in
     # date order and stop after a page.
@@ -101,10 +102,19 @@ def queue_queryset(visible: QuerySet[Signal], filters: QueueFilters) -> QuerySet
             created_at__lte=timezone.now() - timedelta(days=filters.older_than_days)
         )
     if filters.overdue:
-        queryset = queryset.filter(is_overdue=True)
+        # The one filter that needs the category's service level, hence a join.
+        queryset = with_queue_annotations(queryset).filter(is_overdue=True)
     if filters.bbox:
         queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
     return queryset
+
+
+def queue_rows_queryset(filtered: QuerySet[Signal], filters: QueueFilters) -> QuerySet[Signal]:
+    """The rows of a `queue_queryset`: the status filter, the overdue flag, what a row shows."""
+    rows = filtered.filter(status__in=filters.status) if filters.status else filtered
+    if not filters.overdue:  # else annotated already
+        rows = with_queue_annotations(rows)
+    return rows.select_related("category__parent", "service")
 
 
 def status_counts(queryset: QuerySet[Signal]) -> dict[str, int]:
@@ -199,7 +209,7 @@ def queue_read(
     `BadCursor`."""
     filtered = queue_queryset(signals_visible_to(user) if visible is None else visible, filters)
     rows, next_cursor = queue_page(
-        filtered.filter(status__in=filters.status) if filters.status else filtered,
+        queue_rows_queryset(filtered, filters),
         sort=filters.sort,
         cursor=cursor,
         size=size,

@@ -9,11 +9,12 @@ escaped.
 """
 
 from django.urls import reverse
-from django.utils.formats import date_format, localize
+from django.utils import dateformat
+from django.utils.formats import get_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext as _
 
 from signals.models import Signal
@@ -33,6 +34,9 @@ ROW = """<tr class="{}">
 OVERDUE = '<span class="badge late" title="{}">{}</span>'
 ADDRESS = "<br><small>{}</small>"
 EMPTY = mark_safe("")
+# References are capitals, digits and dashes (`DMR-2026-000123`), which a URL keeps as they
+# are: one `reverse()` per page, the reference put in its place on each row.
+PLACEHOLDER = "REFERENCE"
 
 
 def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
@@ -40,6 +44,10 @@ def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
     language."""
     statuses = {value: str(label) for value, label in State.choices}
     overdue = _("Overdue")
+    url = reverse("workflow:signal", args=[PLACEHOLDER])
+    # What the `date` filter does, its format and time zone looked up once per page.
+    zone = get_current_timezone()
+    day, moment = get_format("SHORT_DATE_FORMAT"), get_format("SHORT_DATETIME_FORMAT")
     categories: dict[int, str] = {}  # a page holds a few categories: each named once
     rows = []
     for signal in signals:
@@ -48,7 +56,7 @@ def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
             category = categories[signal.category_id] = str(signal.category)
         badge = EMPTY
         if signal.is_overdue:
-            due = date_format(localtime(signal.due_at), "SHORT_DATE_FORMAT")
+            due = dateformat.format(signal.due_at.astimezone(zone), day)
             badge = format_html(OVERDUE, _("Due on %(date)s") % {"date": due}, overdue)
         rows.append(
             format_html(
@@ -57,7 +65,7 @@ def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
                 signal.reference,
                 localize(signal.version),
                 signal.reference,
-                reverse("workflow:signal", args=[signal.reference]),
+                url.replace(PLACEHOLDER, signal.reference),
                 signal.reference,
                 badge,
                 signal.status,
@@ -65,7 +73,7 @@ def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
                 category,
                 Truncator(signal.description).chars(90),
                 format_html(ADDRESS, signal.address) if signal.address else EMPTY,
-                date_format(localtime(signal.created_at), "SHORT_DATETIME_FORMAT"),
+                dateformat.format(signal.created_at.astimezone(zone), moment),
                 localize(signal.followers_count),
             )
         )
