@@ -8,6 +8,7 @@ OFFSET, so page 10,000 of a million signals costs what page 1 costs.
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -109,11 +110,17 @@ def queue_queryset(visible: QuerySet[Signal], filters: QueueFilters) -> QuerySet
     return queryset
 
 
-def queue_rows_queryset(filtered: QuerySet[Signal], filters: QueueFilters) -> QuerySet[Signal]:
-    """The rows of a `queue_queryset`: the status filter, the overdue flag, what a row shows."""
+def queue_rows_queryset(
+    filtered: QuerySet[Signal], filters: QueueFilters, *, fields: Sequence[str] = ()
+) -> QuerySet[Signal]:
+    """The rows of a `queue_queryset`: the status filter, the overdue flag, what a row shows
+    (`fields`: only these columns, for a caller that shows few)."""
     rows = filtered.filter(status__in=filters.status) if filters.status else filtered
     if not filters.overdue:  # else annotated already
         rows = with_queue_annotations(rows)
+    if fields:
+        # No geometry to decode nor service to build for a table that shows neither.
+        return rows.select_related("category__parent").only(*fields)
     return rows.select_related("category__parent", "service")
 
 
@@ -203,13 +210,14 @@ def queue_read(
     cursor: str = "",
     size: int = DEFAULT_PAGE_SIZE,
     visible: QuerySet[Signal] | None = None,
+    fields: Sequence[str] = (),
 ) -> QueuePage:
     """One page of `user`'s queue and the counts beside it: the page and the API. `visible`:
-    the user's signals when the caller has them already (`StaffAccess.signals()`). Raises
-    `BadCursor`."""
+    the user's signals when the caller has them already (`StaffAccess.signals()`); `fields`:
+    only these columns of the rows. Raises `BadCursor`."""
     filtered = queue_queryset(signals_visible_to(user) if visible is None else visible, filters)
     rows, next_cursor = queue_page(
-        queue_rows_queryset(filtered, filters),
+        queue_rows_queryset(filtered, filters, fields=fields),
         sort=filters.sort,
         cursor=cursor,
         size=size,

@@ -37,6 +37,20 @@ EMPTY = mark_safe("")
 # References are capitals, digits and dashes (`DMR-2026-000123`), which a URL keeps as they
 # are: one `reverse()` per page, the reference put in its place on each row.
 PLACEHOLDER = "REFERENCE"
+# What a row shows (and the next page's key), for `queue_read(fields=...)`.
+FIELDS = (
+    "reference",
+    "version",
+    "status",
+    "description",
+    "address",
+    "created_at",
+    "followers_count",
+    "category__name",
+    "category__name_en",
+    "category__parent__name",
+    "category__parent__name_en",
+)
 
 
 def queue_table_rows(signals: list[Signal]) -> list[SafeString]:

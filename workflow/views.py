@@ -31,6 +31,7 @@ from workflow.queue import (
     queue_read,
     with_queue_annotations,
 )
+from workflow.queue_table import FIELDS as ROW_FIELDS
 from workflow.queue_table import queue_table_rows
 from workflow.selectors import staff_access, supervised_services
 from workflow.services import (
@@ -99,10 +100,12 @@ def queue(request):
     cursor = form.cleaned_data["cursor"] if request.GET else ""
     visible = request.staff.signals()
     try:
-        page = queue_read(request.user, filters, cursor=cursor, size=PAGE_SIZE, visible=visible)
+        page = queue_read(
+            request.user, filters, cursor=cursor, size=PAGE_SIZE, visible=visible, fields=ROW_FIELDS
+        )
     except BadCursor:
         messages.error(request, _("This page link is not valid any more; back to the first page."))
-        page = queue_read(request.user, filters, size=PAGE_SIZE, visible=visible)
+        page = queue_read(request.user, filters, size=PAGE_SIZE, visible=visible, fields=ROW_FIELDS)
         cursor = ""
     first_query = request.GET.copy()
     first_query.pop("cursor", None)
