@@ -7,6 +7,7 @@ from signals.api.fields import GeoJSONPointField
 from signals.categories import category_active, category_active_children
 from signals.models import Category, Photo, Signal
 from signals.photos import CleanPhoto, InvalidPhotos, photos_clean
+from workflow.states import State
 
 MAX_PHOTOS = 3
 
@@ -45,8 +46,13 @@ class ActiveCategoryField(serializers.SlugRelatedField):
     database path of `SlugRelatedField`, with its messages.
     """
 
+    # A class attribute, not an argument: DRF copies each field of a serializer for every
+    # request, re-running __init__, and building this QuerySet each time showed in profiles.
+    # `get_queryset()` clones it before use.
+    queryset = Category.objects.filter(is_active=True)
+
     def __init__(self):
-        super().__init__(slug_field="code", queryset=Category.objects.filter(is_active=True))
+        super().__init__(slug_field="code")
 
     def to_internal_value(self, data):
         found = category_active(data) if isinstance(data, str) else None
@@ -135,7 +141,8 @@ class SignalCreatedSerializer(serializers.ModelSerializer):
             "reference": signal.reference,
             "uuid": str(signal.uuid),
             "status": str(signal.status),
-            "status_label": signal.get_status_display(),
+            # What get_status_display() gives, without rebuilding the choices' dict per call.
+            "status_label": str(State(signal.status).label),
             "category": {
                 "code": category.code,
                 "name": category.display_name,
