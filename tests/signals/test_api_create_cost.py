@@ -136,3 +136,49 @@ def test_a_category_added_by_another_process_is_usable_at_once(api_client, city)
     response = report(api_client, category="tags")
     assert response.status_code == 201, response.content
     assert response.json()["category"] == {"code": "tags", "name": "Tags", "parent": "voirie"}
+
+
+def test_a_report_is_one_statement_with_its_reference_and_first_history_row(api_client, city):
+    report(api_client)
+    with CaptureQueriesContext(connection) as queries:
+        response = report(api_client)
+    assert response.status_code == 201
+    writes = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1
+    assert not [q for q in queries if q["sql"].startswith("SELECT nextval")]
+    signal = Signal.objects.get(reference=response.json()["reference"])
+    history = list(signal.history.values_list("from_state", "to_state", "created_at"))
+    assert history == [("", "new", signal.created_at)]
+
+
+def test_references_keep_every_digit_past_six(api_client, city):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('signals_reference_seq', 41)")
+    assert report(api_client).json()["reference"].endswith("-000042")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('signals_reference_seq', 1234566)")
+    assert report(api_client).json()["reference"].endswith("-1234567")
+
+
+def test_each_report_validates_with_fields_of_its_own(api_client, city):
+    bad = report(api_client, coordinates=(200, 48.85), email="not-an-address")
+    good = report(api_client, email="Resident@Example.org")
+    assert bad.status_code == 400
+    assert set(bad.json()) == {"location", "email"}
+    assert good.status_code == 201, good.content
+    signal = Signal.objects.get(reference=good.json()["reference"])
+    assert signal.reporter_email == "resident@example.org"
+
+
+def test_a_report_still_tells_the_cached_tiles_and_the_map_cells(api_client, city):
+    """The receivers of `post_save` on Signal run for a report, as for any save."""
+    from django.core.cache import cache
+
+    from signals import mapcells
+    from signals.tiles import VERSION_KEY
+
+    cache.set(VERSION_KEY, 5, None)
+    writes = next(mapcells._writes)
+    assert report(api_client).status_code == 201
+    assert cache.get(VERSION_KEY) == 6
+    assert next(mapcells._writes) == writes + 2
