@@ -39,24 +39,40 @@ category and status, kept by a trigger in the same transaction as each write). I
 misses, the fold of pending changes is the suspect: it runs every 200 writes of a worker.
 """,
     "creation": """
-What a report costs now: the routing query (`ST_Covers` on the subdivided pieces) and one
-transaction (the reference from the sequence, the signal, its first history row) — plus
-Django's connection health check; the category comes from each
-process's copy of the table and the answer is written out without a serializer's fields
-(it was ten statements and more Python). gunicorn runs 2 workers × 4 threads
-(`config/gunicorn.conf.py`), so one thread's wait on PostgreSQL is another's Python time.
-What is left is the floor of the job on this machine: the insert maintains a dozen indexes
-and the map-cell trigger's seven rows, and the commit waits for its WAL flush —
-`synchronous_commit` stays on, on purpose: with it off a crash loses reports already
-answered 201 (tests/security/test_database_outage.py). Two cores are shared by PostgreSQL,
-both workers and the load generator, so the figure moves with whatever else the machine
-runs (load average above; the bare view's rate shows it too).
-Fix if it must go further: a machine where PostgreSQL has its own cores; `commit_delay` so
-that concurrent commits share one WAL flush; more threads per worker when clients are many;
-prepared statements (psycopg prepares only with Django's `server_side_binding`, which other
-queries would have to be checked against) to skip the routing query's ~0.4 ms of planning.
-Django's connection health check (`CONN_HEALTH_CHECKS`, one `SELECT 1` per request) stays:
-it is what lets a worker find the database again by itself after an outage.
+What a report costs now: Django's connection health check, the routing query (`ST_Covers` on
+the subdivided pieces) and one transaction of ONE statement — `WITH number AS (nextval),
+created AS (INSERT signal ... RETURNING id, reference) INSERT history` (signals/services.py),
+its columns taken from the models — where it was nextval, then the ORM's two saves. The
+category comes from each process's copy of the table and the answer is written out without a
+serializer's fields. Profiled (py-spy on the two workers, only threads holding the GIL;
+cProfile and process CPU time in one thread), the Python side was ~70 % of the machine's CPU
+per report (workers 7.8 ms against 1.5 ms for the bare view; PostgreSQL ~3 ms; the client
+0.7 ms); the ORM's saves (~29 % of a worker's samples) and DRF's deep copy of the input
+serializer's fields (every field's __init__ re-run per report: ~9 %; now a shallow copy)
+were the largest shares. Python CPU per report in one thread went from 6.3-8.0 ms to
+4.7-5.1 ms (bare view 0.6-0.8 ms), in interleaved runs of the old and new code taken while
+other work kept the load average at 5-9 (HTTP rates under that load: 101-129/s, 6.0-7.2× the
+bare view, against 122/s and 7.3× before; the rate above is this run's).
+gunicorn runs 2 workers × 4 threads (`config/gunicorn.conf.py`).
+What is left, measured: in PostgreSQL (pgbench, the same transaction, one client) the insert
+of the signal ~0.65 ms (13 index entries and the map-cell trigger's seven rows in one
+INSERT ... SELECT), the history row ~0.45 ms (seven indexes, four of them on foreign keys
+that are NULL for a creation), the commit ~1.5 ms (three deferred foreign-key checks and the
+WAL flush); the routing query plans in ~0.3 ms and runs in ~0.2 ms. In Python: routing
+(GEOS point, two model instances), the field conversions of the insert, DRF's request and
+response cycle and the middleware, which the bare view shares.
+Fix if it must go further: prepare the routing query (psycopg prepares only with Django's
+`server_side_binding`, which every other query and GeoDjango's adapters would have to be
+checked against; or a per-connection `PREPARE` of that one statement in `geo.routing`);
+partial indexes (`WHERE ... IS NOT NULL`) on the history's nullable foreign keys; drop the
+`varchar_pattern_ops` index Django adds for the unique `reference` (no query uses LIKE on
+it). `commit_delay` was not adopted: a WAL flush costs ~0.25 ms on this disk
+(`pg_test_fsync`), concurrent commits already share flushes, and on a CPU-bound machine a
+delay only adds latency. `synchronous_commit` stays on, on purpose: with it off a crash
+loses reports already answered 201 (tests/security/test_database_outage.py). Django's
+connection health check (`CONN_HEALTH_CHECKS`, one `SELECT 1` per request) stays: it is
+what lets a worker find the database again by itself after an outage. A machine where
+PostgreSQL has its own cores does better still.
 """,
     "export_geojson": """
 PostgreSQL writes each Feature (`json_build_object`, `ST_AsGeoJSON`, one line per signal
