@@ -52,7 +52,10 @@ serializer's fields (every field's __init__ re-run per report: ~9 %; now a shall
 were the largest shares. Python CPU per report in one thread went from 6.3-8.0 ms to
 4.7-5.1 ms (bare view 0.6-0.8 ms), in interleaved runs of the old and new code taken while
 other work kept the load average at 5-9 (HTTP rates under that load: 101-129/s, 6.0-7.2× the
-bare view, against 122/s and 7.3× before; the rate above is this run's).
+bare view, against 122/s and 7.3× before). With routing prepared as well (main), three runs at
+load average 2-3 gave 170-187/s against a bare view of 593-639/s (p50 4.3-4.8× the bare view,
+p95 34-35 ms), where the last quiet full run had 260/s against 1,387/s (6.11×): the rate
+ratio went from 5.3 to 3.4-3.5. The rate above is this run's.
 gunicorn runs 2 workers × 4 threads (`config/gunicorn.conf.py`).
 What is left, measured: in PostgreSQL (pgbench, the same transaction, one client) the insert
 of the signal ~0.65 ms (13 index entries and the map-cell trigger's seven rows in one
