@@ -12,8 +12,12 @@ is exact rather than "the 32 nearest in degrees": a KNN walk for the nearest pie
 distance, and a box search finds every piece within the bound; only the best are measured on
 the spheroid. A key no area lists (here, every sub-type: areas list types) is skipped through
 the category list's index. Both routing statements are prepared with generic plans, which
-takes their planning (0.3-1 ms) off every report. If this row misses, look at the machine's
-load first: the database-side figure is the execution of the raw query alone.
+takes their planning (0.3-1 ms) off every report. The raw lower bound is the whole lookup for
+a point outside every area, as one statement: the covering test that finds nothing, then the
+nearest search (ours runs them as two prepared statements, since the covering test alone
+answers almost every report, and one combined statement made that common case slower). If
+this row misses, look at the machine's load first: the database-side figure is that
+statement's execution alone.
 """,
     "tile_z14": """
 A z14 tile renders in 20-45 ms inside PostgreSQL (about 1,200 open or recently closed

@@ -115,17 +115,30 @@ ROUTING_COVERS_SQL = f"""
 """
 
 # The same two index searches as geo.routing's, without the active-service joins.
+# For a point outside every area, the whole lookup: the covering test that finds nothing,
+# then the same two index searches as geo.routing's (without its active-service joins).
 ROUTING_NEAREST_SQL = f"""
-    WITH q AS (SELECT {_POINT} AS pt, cos(radians(%(y)s)) AS k),
+    WITH covering AS (
+        SELECT a.service_id, NULL::float8 AS metres
+        FROM ({_COVERING}) AS hit
+        JOIN geo_servicearea a ON a.id = hit.area_id
+        JOIN geo_service s ON s.id = a.service_id
+        WHERE s.is_active
+        ORDER BY a.priority DESC, a.area_m2, a.id
+        LIMIT 1
+    ),
+    q AS (SELECT {_POINT} AS pt, cos(radians(%(y)s)) AS k),
     b AS (SELECT min(ST_Distance(ST_Scale(f.geom, q.k, 1), ST_Scale(q.pt, q.k, 1))) AS m
           FROM q, LATERAL ({_FIRST}) AS f),
     c AS (SELECT w.area_id, w.geom, ST_Distance(ST_Scale(w.geom, q.k, 1), ST_Scale(q.pt, q.k, 1)) AS m
           FROM q, b, LATERAL ({_WITHIN}) AS w)
+    SELECT * FROM covering
+    UNION ALL
     SELECT a.service_id,
            ST_Distance(ST_Scale(ST_ClosestPoint(ST_Scale(c.geom, q.k, 1), ST_Scale(q.pt, q.k, 1)),
                                 1 / q.k, 1)::geography, q.pt::geography) AS metres
     FROM q, c JOIN geo_servicearea a ON a.id = c.area_id
-    WHERE c.m <= (SELECT min(m) FROM c) * 1.01
+    WHERE NOT EXISTS (SELECT 1 FROM covering) AND c.m <= (SELECT min(m) FROM c) * 1.01
 """
 
 
