@@ -28,7 +28,8 @@ for a cache hit) shows too. Fix if it holds on an idle machine: keep the hottest
 after a write (re-render the tiles around the changed signal instead of dropping them all).
 """,
     "lowzoom_tiles": """
-A z11 cluster tile reads every open or recently closed signal under it (~10,000 rows, one
+This met its target on the faster machine of the run before (245 ms) and misses on a slower
+one (about 440 ms where the bare Django view answered ~820/s instead of 1,387/s). A z11 cluster tile reads every open or recently closed signal under it (~10,000 rows, one
 random heap read each: the GiST index cannot answer alone), and groups them on the tile's
 64-pixel grid. Most of its former 740 ms were spent by PostgreSQL's JIT compiler, triggered by
 `ST_AsMVTGeom`'s declared cost: tiles now run with `SET LOCAL jit = off`. Cached tiles cost a
@@ -95,7 +96,9 @@ is PostgreSQL's formatting and sort of a million rows on a core shared with the 
 client. Fix if needed: a nightly dump served as a static file.
 """,
     "queue_oldest": """
-At the database the queue meets its target: the page is read off the partial index
+At the database the queue met its target on the faster machine of the run before (37 ms) and
+misses it on a slower one (about 70 ms in runs where the bare Django view answered ~820/s
+instead of 1,387/s). The page is read off the partial index
 `signal_queue_open` (or `signal_queue_open_followed` for "most followed first", whose count
 a trigger keeps on the signal) and stops after 51 rows, under a millisecond; the counts per
 status are an index-only scan of `signal_queue_counts` over the service's 174,000 signals
