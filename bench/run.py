@@ -104,8 +104,8 @@ _WITHIN = " UNION ALL ".join(
     for key in _KEYS
 )
 
-ROUTING_COVERS_SQL = f"""
-    SELECT a.service_id, a.id
+# The covering area handling the category: the best of those found, as geo.routing ranks them.
+_COVERED_BY = f"""
     FROM ({_COVERING}) AS hit
     JOIN geo_servicearea a ON a.id = hit.area_id
     JOIN geo_service s ON s.id = a.service_id
@@ -114,19 +114,12 @@ ROUTING_COVERS_SQL = f"""
     LIMIT 1
 """
 
-# The same two index searches as geo.routing's, without the active-service joins.
+ROUTING_COVERS_SQL = f"SELECT a.service_id, a.id {_COVERED_BY}"
+
 # For a point outside every area, the whole lookup: the covering test that finds nothing,
 # then the same two index searches as geo.routing's (without its active-service joins).
 ROUTING_NEAREST_SQL = f"""
-    WITH covering AS (
-        SELECT a.service_id, NULL::float8 AS metres
-        FROM ({_COVERING}) AS hit
-        JOIN geo_servicearea a ON a.id = hit.area_id
-        JOIN geo_service s ON s.id = a.service_id
-        WHERE s.is_active
-        ORDER BY a.priority DESC, a.area_m2, a.id
-        LIMIT 1
-    ),
+    WITH covering AS (SELECT a.service_id, NULL::float8 AS metres {_COVERED_BY}),
     q AS (SELECT {_POINT} AS pt, cos(radians(%(y)s)) AS k),
     b AS (SELECT min(ST_Distance(ST_Scale(f.geom, q.k, 1), ST_Scale(q.pt, q.k, 1))) AS m
           FROM q, LATERAL ({_FIRST}) AS f),
