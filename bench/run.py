@@ -20,8 +20,9 @@ from django.urls import NoReverseMatch, reverse
 from bench import city, measure
 from bench.measure import Stats, fmt_ms, timed
 from bench.notes import NOTES
+from config.prepared import prepared_cursor
 from geo.models import Service
-from geo.routing import prepared_cursor, service_for_point
+from geo.routing import service_for_point
 from signals.api.geojson import features_sql
 from signals.api.serializers import SignalPublicSerializer
 from signals.models import Category

@@ -119,7 +119,7 @@ DATABASES = {
     )
 }
 # Routing's two lookups are prepared once per connection and run with their generic plan
-# (geo.routing.prepared_cursor): planning them cost as much as running them. Django's own
+# (config.prepared): planning them cost as much as running them. Django's own
 # queries bind parameters on the client and are never prepared, whatever is set here.
 # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep prepared statements
 # (PgBouncer in transaction mode before 1.21).

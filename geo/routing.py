@@ -21,17 +21,14 @@ distance on the spheroid. The result differs from the polygon's geodesic distanc
 by well under a millimetre at city scale (tested against `ST_Distance` on geography).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import psycopg
 from django.conf import settings
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import Point
-from django.db import connection
 from django.db.models import FloatField, Func
 
+from config.prepared import prepared_cursor
 from geo.models import Service, ServiceArea
 
 COVERS = "covers"
@@ -170,23 +167,6 @@ def _route(row, method: str, distance_m: float | None) -> Route:
     )
     area.service = service
     return Route(service=service, area=area, method=method, distance_m=distance_m)
-
-
-@contextmanager
-def prepared_cursor() -> Iterator[psycopg.Cursor]:
-    """A cursor on Django's connection that can run prepared statements.
-
-    Planning either lookup (three index scans under joins) costs as much as running it,
-    and every report pays for it: prepared once per connection, it is planned once.
-    Django's own cursors bind parameters on the client, which rules preparing out, so
-    this one binds on the server. It shares the connection and its transaction, and
-    errors come out as Django's database errors, as from any other query.
-    """
-    with connection.wrap_database_errors:
-        connection.ensure_connection()
-        connection.validate_no_broken_transaction()
-        with psycopg.Cursor(connection.connection) as cursor:
-            yield cursor
 
 
 def service_for_point(*, point: Point, category, max_distance_m: float | None = None) -> Route:

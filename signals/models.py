@@ -94,7 +94,9 @@ class Signal(models.Model):
         MANUAL = "manual", _("Transferred by staff")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
+    # Unique through `signal_reference_unique` (Meta), not `unique=True`: that would add a
+    # second, `varchar_pattern_ops` index for LIKE queries no one makes, written by every report.
+    reference = models.CharField(_("reference"), max_length=32, editable=False)
     # No index of their own: `signal_category_created` and `signal_queue` start with
     # these columns, and each index costs every report a write.
     category = models.ForeignKey(
@@ -178,11 +180,12 @@ class Signal(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="signal_reference_unique"),
             models.UniqueConstraint(
                 fields=["idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
                 name="signal_idempotency_key_unique",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

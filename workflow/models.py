@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,7 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("by"),
+        db_index=False,  # partial index in Meta
     )
     message = models.TextField(_("public message"), blank=True)
     note = models.TextField(_("internal note"), blank=True)
@@ -45,13 +47,24 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("duplicate of"),
+        db_index=False,  # partial index in Meta
     )
     # Set on transfers and category changes (re-routing).
     from_service = models.ForeignKey(
-        "geo.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "geo.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index in Meta
     )
     to_service = models.ForeignKey(
-        "geo.Service", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "geo.Service",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index in Meta
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
@@ -59,6 +72,16 @@ class StatusChange(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("status change")
         verbose_name_plural = _("status changes")
+        # The optional links are empty on most rows (every report's first row among them):
+        # partial indexes skip those rows, so writing them costs no index entry, and the
+        # look-ups that need the indexes (`= id`, the cascades when a user, signal or
+        # service goes) use them all the same.
+        indexes = [
+            models.Index(
+                fields=[name], name=f"statuschange_{name}", condition=Q(**{f"{name}__isnull": False})
+            )
+            for name in ("actor", "duplicate_of", "from_service", "to_service")
+        ]
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.from_state or '∅'} → {self.to_state}"

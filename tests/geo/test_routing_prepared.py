@@ -4,7 +4,8 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import DatabaseError, connection, transaction
 
-from geo.routing import COVERS, NEAREST, prepared_cursor, service_for_point
+from config.prepared import prepared_cursor
+from geo.routing import COVERS, NEAREST, service_for_point
 from tests.factories import INSIDE_WEST, WEST, CategoryFactory, ServiceFactory, make_area
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import io
 import json
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 from rest_framework import serializers
@@ -27,6 +27,7 @@ from tests.factories import (
     ServiceFactory,
     make_area,
 )
+from workflow.models import StatusChange
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/signals/"
@@ -182,3 +183,46 @@ def test_a_report_still_tells_the_cached_tiles_and_the_map_cells(api_client, cit
     assert report(api_client).status_code == 201
     assert cache.get(VERSION_KEY) == 6
     assert next(mapcells._writes) == writes + 2
+
+
+def _creation_plans() -> list[tuple[int, int]]:
+    """(generic, custom) plan counts of this connection's prepared creation statements."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%INSERT INTO \"workflow_statuschange\"%%'"
+        )
+        return cursor.fetchall()
+
+
+def test_the_creation_statement_is_planned_once_per_connection(api_client, city):
+    report(api_client)
+    before = _creation_plans()
+    assert len(before) == 1
+    for email in ("", "resident@example.org", ""):
+        assert report(api_client, email=email).status_code == 201
+    after = _creation_plans()
+    # The three reports reused the statement's generic plan; none was planned again.
+    assert [(g - before[0][0], c - before[0][1]) for g, c in after] == [(3, 0)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_whose_history_cannot_be_written_leaves_no_signal_behind(api_client, city):
+    """As in production, no transaction around the request: the one statement is its own,
+    so a failure of its last part (the history row, here refused by a constraint added
+    for the test) takes back the signal written by its first."""
+    report(api_client)
+    signals, history = Signal.objects.count(), StatusChange.objects.count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE workflow_statuschange ADD CONSTRAINT test_refuse_new"
+            " CHECK (to_state <> 'new') NOT VALID"
+        )
+    try:
+        with pytest.raises(IntegrityError):
+            report(api_client, description="Deuxième trou")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE workflow_statuschange DROP CONSTRAINT test_refuse_new")
+    assert (Signal.objects.count(), StatusChange.objects.count()) == (signals, history)
+    assert report(api_client).status_code == 201
