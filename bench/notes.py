@@ -132,6 +132,9 @@ Everything runs on one machine: PostgreSQL, gunicorn's two workers and the load 
 (Python threads) share its two cores. Nothing else ran during this run, but the load average
 above says how quiet the machine really was; absolute figures move with it, the side-by-side
 ratios much less. A server where PostgreSQL has cores of its own does better on every HTTP row.
+The machine's speed is measured at both ends of the run on fixed workloads
+(`bench/calibration.py`: a Python loop, a PostgreSQL scan, a query's round trip); compare
+those before comparing two runs' absolute figures.
 
 `make bench` rebuilds nothing when the cached city matches its spec; the first run builds it
 in about two minutes (bulk `INSERT ... SELECT generate_series`, secondary indexes dropped and

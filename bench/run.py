@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
-from bench import city, measure
+from bench import calibration, city, measure
 from bench.measure import Stats, fmt_ms, timed
 from bench.notes import NOTES
 from config.prepared import prepared_cursor
@@ -679,6 +679,7 @@ def run(
 ) -> list[Row]:
     built = city.ensure_city(spec, log=log)
     summary = city.city_summary()
+    speed_at_start = calibration.calibrate()
     rng = random.Random(2026)
     rows: list[Row] = []
 
@@ -704,7 +705,9 @@ def run(
         if profile.exports and wanted("exports"):
             log("bench: exports")
             rows += bench_exports(profile, server)
-    out.write_text(report(rows, machine(), summary, built, spec), encoding="utf-8")
+    host = machine()
+    host["speed (fixed workloads)"] = calibration.describe(speed_at_start, calibration.calibrate())
+    out.write_text(report(rows, host, summary, built, spec), encoding="utf-8")
     log(f"bench: wrote {out}")
     return rows
 

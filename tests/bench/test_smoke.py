@@ -1,5 +1,7 @@
 """`make bench` on a few thousand signals: the benchmark code works end to end (no timings)."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -50,6 +52,8 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_table(tmp_path):
     assert {"routing", "routing_nearest", "routing_huge", "geojson", "tile_z14"} <= measured
     assert {"lowzoom_tiles", "creation"} <= measured
     assert "## Machine" in text and "| Routing one point (covers) |" in text
+    # The machine's speed at both ends of the run, so that runs can be compared.
+    assert re.search(r"Python loop \d+ → \d+ ms, PostgreSQL scan \d+ → \d+ ms", text)
     creation = next(row for row in rows if row.key == "creation")
     assert "201: 20" in creation.figures
     # The benchmark's own reports are removed: the cached city stays as built.
