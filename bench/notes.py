@@ -44,41 +44,35 @@ category and status, kept by a trigger in the same transaction as each write). I
 misses, the fold of pending changes is the suspect: it runs every 200 writes of a worker.
 """,
     "creation": """
-What a report costs now: Django's connection health check, the routing query (`ST_Covers` on
-the subdivided pieces) and one transaction of ONE statement — `WITH number AS (nextval),
-created AS (INSERT signal ... RETURNING id, reference) INSERT history` (signals/services.py),
-its columns taken from the models — where it was nextval, then the ORM's two saves. The
-category comes from each process's copy of the table and the answer is written out without a
-serializer's fields. Profiled (py-spy on the two workers, only threads holding the GIL;
-cProfile and process CPU time in one thread), the Python side was ~70 % of the machine's CPU
-per report (workers 7.8 ms against 1.5 ms for the bare view; PostgreSQL ~3 ms; the client
-0.7 ms); the ORM's saves (~29 % of a worker's samples) and DRF's deep copy of the input
-serializer's fields (every field's __init__ re-run per report: ~9 %; now a shallow copy)
-were the largest shares. Python CPU per report in one thread went from 6.3-8.0 ms to
-4.7-5.1 ms (bare view 0.6-0.8 ms), in interleaved runs of the old and new code taken while
-other work kept the load average at 5-9 (HTTP rates under that load: 101-129/s, 6.0-7.2× the
-bare view, against 122/s and 7.3× before). With routing prepared as well (main), three runs at
-load average 2-3 gave 170-187/s against a bare view of 593-639/s (p50 4.3-4.8× the bare view,
-p95 34-35 ms), where the last quiet full run had 260/s against 1,387/s (6.11×): the rate
-ratio went from 5.3 to 3.4-3.5. The rate above is this run's.
-gunicorn runs 2 workers × 4 threads (`config/gunicorn.conf.py`).
-What is left, measured: in PostgreSQL (pgbench, the same transaction, one client) the insert
-of the signal ~0.65 ms (13 index entries and the map-cell trigger's seven rows in one
-INSERT ... SELECT), the history row ~0.45 ms (seven indexes, four of them on foreign keys
-that are NULL for a creation), the commit ~1.5 ms (three deferred foreign-key checks and the
-WAL flush); routing is prepared once per connection (`geo.routing.prepared_cursor`), which
-took its ~0.3 ms of planning off each report. In Python: routing (GEOS point, two model
-instances), the field conversions of the insert, DRF's request and response cycle and the
-middleware, which the bare view shares.
-Fix if it must go further: prepare the creation statement too (through a server-binding
-cursor like routing's, once GeoDjango's point adapter is checked with it); partial indexes (`WHERE ... IS NOT NULL`) on the history's nullable foreign keys; drop the
-`varchar_pattern_ops` index Django adds for the unique `reference` (no query uses LIKE on
-it). `commit_delay` was not adopted: a WAL flush costs ~0.25 ms on this disk
-(`pg_test_fsync`), concurrent commits already share flushes, and on a CPU-bound machine a
-delay only adds latency. `synchronous_commit` stays on, on purpose: with it off a crash
-loses reports already answered 201 (tests/security/test_database_outage.py). Django's
-connection health check (`CONN_HEALTH_CHECKS`, one `SELECT 1` per request) stays: it is
-what lets a worker find the database again by itself after an outage. A machine where
+What a report costs now: Django's connection health check (`SELECT 1`), the routing query
+(`ST_Covers` on the subdivided pieces, prepared) and ONE prepared statement —
+`WITH number AS (nextval), created AS (INSERT signal ... RETURNING id, reference) INSERT
+history` (signals/services.py), its columns taken from the models — run in autocommit: a
+single statement is a transaction of its own, so a report without photos sends no BEGIN and
+no COMMIT (with photos, the files and rows still share one transaction). Three round trips
+per report where there were five; each costs this machine ~0.1 ms of client CPU and about as
+much in PostgreSQL (`bench/calibration.py`'s round trip). The statement is planned once per
+connection (`config.prepared`), and a report writes five index entries fewer: no
+`varchar_pattern_ops` index on the unique reference (no query uses LIKE on it), and partial
+indexes on the history's optional links (`actor`, `duplicate_of`, `from/to_service`), which a
+first history row leaves empty.
+Measured before landing (#6, third session), interleaved on one bench city while two other
+benchmarks ran (load average 2.4-3.8): the old code reached 1/4.4, 1/3.6 and 1/4.5 of the
+bare view's rate, the new 1/3.2, 1/3.2 and 1/1.9; in one process, `signal_create`'s client
+CPU went from 2.4-2.8 ms to 1.6-2.1 ms and PostgreSQL's from 2.0 ms to 1.3-1.7 ms.
+Earlier work, still in place: the category comes from each process's copy of the table, the
+answer is written out without a serializer's fields, and the input serializer's fields are
+shallow copies (DRF deep-copied them per report: ~9 % of a worker's samples).
+What is left, measured in one process: with the service stubbed out, DRF's request cycle,
+validation and answer cost ~1.7 ms of CPU more than the bare view (0.8 ms), spread thinly
+(validation ~20 %, content negotiation, authentication, the answer); the service ~1.6-2 ms
+(routing 0.35 ms). gunicorn runs 2 workers × 4 threads (`config/gunicorn.conf.py`); the load
+generator (Python threads, ~0.7 ms of CPU per request) shares the same two cores.
+Not adopted: `commit_delay` (a WAL flush costs ~0.25 ms on this disk, concurrent commits
+already share flushes, and on a CPU-bound machine a delay only adds latency);
+`synchronous_commit = off` (a crash would lose reports already answered 201,
+tests/security/test_database_outage.py); dropping Django's connection health check (it is
+what lets a worker find the database again by itself after an outage). A machine where
 PostgreSQL has its own cores does better still.
 """,
     "export_geojson": """
