@@ -78,7 +78,9 @@ class StatusChange(models.Model):
         # service goes) use them all the same.
         indexes = [
             models.Index(
-                fields=[name], name=f"statuschange_{name}", condition=Q(**{f"{name}__isnull": False})
+                fields=[name],
+                name=f"statuschange_{name}",
+                condition=Q(**{f"{name}__isnull": False}),
             )
             for name in ("actor", "duplicate_of", "from_service", "to_service")
         ]
