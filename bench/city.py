@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from geo.services import SUBDIVIDE_MAX_VERTICES, service_areas_index
 from signals import mapcells
 from signals.demo import DESCRIPTIONS, load_categories
+from workflow import queue_counts
 
 # Bumped whenever the generated data changes shape: the cached city is rebuilt.
 GENERATOR_VERSION = 4
@@ -377,6 +378,8 @@ def _signals(spec: CitySpec) -> None:
     _sql("SET maintenance_work_mem = '512MB'")
     # The map cells' trigger would append seven rows per signal: counted once at the end.
     _sql("ALTER TABLE signals_signal DISABLE TRIGGER signals_mapcell_insert_delete")
+    # Likewise the queue's counts: one change row per signal, recounted at the end.
+    _sql("ALTER TABLE signals_signal DISABLE TRIGGER workflow_queuecount_insert_delete")
     # Django's foreign keys are deferred: checked at once, so the rebuilt
     # indexes do not meet pending trigger events inside a transaction.
     _sql("SET CONSTRAINTS ALL IMMEDIATE")
@@ -463,7 +466,9 @@ def _signals(spec: CitySpec) -> None:
     for _name, definition in indexes:
         _sql(definition)
     _sql("ALTER TABLE signals_signal ENABLE TRIGGER signals_mapcell_insert_delete")
+    _sql("ALTER TABLE signals_signal ENABLE TRIGGER workflow_queuecount_insert_delete")
     mapcells.rebuild()
+    queue_counts.rebuild()
 
 
 def city_summary() -> dict:

@@ -168,3 +168,42 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"mail #{self.pk} ({'sent' if self.sent_at else 'pending'})"
+
+
+class StatusCount(models.Model):
+    """How many signals of one service, category and status there are (see workflow.queue_counts).
+
+    Plain keys, no foreign keys: rows are written by a trigger on every signal write, and a
+    constraint check each time would cost every report. `service_id` 0 stands for signals
+    routed to no service (a unique key treats NULLs as all different).
+    """
+
+    service_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    count = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.service_id}/{self.category_id}/{self.status}: {self.count:+d}"
+
+
+class QueueCount(StatusCount):
+    """The folded counts, kept by a database trigger through `QueueCountChange`."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_id", "category_id", "status"], name="queuecount_key"
+            )
+        ]
+
+
+class QueueCountChange(StatusCount):
+    """A +1 or -1 on a `QueueCount`, appended by the trigger on every signal write.
+
+    Appending rather than updating the count in place: two reports to one service made at
+    once never wait on each other's lock of the service's row.
+    """

@@ -33,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from geo.models import Service
 from signals.models import Signal
 from signals.selectors import categories_under
+from workflow.queue_counts import stored_status_counts
 from workflow.selectors import signals_visible_to
 from workflow.states import OPEN, State
 
@@ -77,22 +78,39 @@ def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None =
     )
 
 
-def queue_queryset(visible: QuerySet[Signal], filters: QueueFilters) -> QuerySet[Signal]:
+@dataclass(frozen=True)
+class QueueScope:
+    """The ids that the category and service filters name, resolved once for a page and
+    its counts (two tiny queries): ids rather than joins let the planner walk the partial
+    index `signal_queue_open` in date order and stop after a page."""
+
+    category_ids: list[int] | None  # None: no category filter
+    service_ids: list[int] | None  # None: no service filter
+
+
+def queue_scope(filters: QueueFilters) -> QueueScope:
+    return QueueScope(
+        category_ids=categories_under(filters.category) if filters.category else None,
+        service_ids=(
+            list(Service.objects.filter(slug=filters.service).values_list("id", flat=True))
+            if filters.service
+            else None
+        ),
+    )
+
+
+def queue_queryset(
+    visible: QuerySet[Signal], filters: QueueFilters, scope: QueueScope | None = None
+) -> QuerySet[Signal]:
     """`visible` (the user's signals) under every filter but the status, as the counts per
     status read it: without the rows' joins, which an index-only count has no use for
     (`queue_rows_queryset` adds them, and the status filter)."""
+    scope = scope or queue_scope(filters)
     queryset = visible
-    # Ids resolved first (two tiny queries, run here once for both the page and the counts)
-    # rather than joins: the planner can then walk the partial index `signal_queue_open` in
-    # date order and stop after a page.
-    if filters.category:
-        queryset = queryset.filter(category_id__in=categories_under(filters.category))
-    if filters.service:
-        queryset = queryset.filter(
-            service_id__in=list(
-                Service.objects.filter(slug=filters.service).values_list("id", flat=True)
-            )
-        )
+    if scope.category_ids is not None:
+        queryset = queryset.filter(category_id__in=scope.category_ids)
+    if scope.service_ids is not None:
+        queryset = queryset.filter(service_id__in=scope.service_ids)
     if filters.q:
         text = filters.q.strip()
         queryset = queryset.filter(
@@ -125,13 +143,34 @@ def queue_rows_queryset(
 
 
 def status_counts(queryset: QuerySet[Signal]) -> dict[str, int]:
-    """How many signals of `queryset` (a `queue_queryset`) are in each state."""
+    """How many signals of `queryset` (a `queue_queryset`) are in each state, counted now."""
     rows = (
         queryset.order_by()
         .values("status")
         .annotate(n=Count("*"))  # not Count("id"): the id is not in the index
     )
     found = {row["status"]: row["n"] for row in rows}
+    return {state.value: found.get(state.value, 0) for state in State}
+
+
+def queue_status_counts(
+    filtered: QuerySet[Signal],
+    filters: QueueFilters,
+    scope: QueueScope,
+    *,
+    service_ids: list[int] | None,
+) -> dict[str, int]:
+    """The counts beside a page: kept by PostgreSQL (workflow.queue_counts) when the filters
+    are ones they are keyed by, else counted over `filtered`. `service_ids`: the user's
+    services (None: every service, a superuser)."""
+    if filters.q or filters.older_than_days is not None or filters.overdue or filters.bbox:
+        return status_counts(filtered)
+    if scope.service_ids is not None:
+        chosen = set(scope.service_ids)
+        service_ids = (
+            [i for i in service_ids if i in chosen] if service_ids is not None else [*chosen]
+        )
+    found = stored_status_counts(service_ids=service_ids, category_ids=scope.category_ids)
     return {state.value: found.get(state.value, 0) for state in State}
 
 
@@ -203,6 +242,10 @@ class QueuePage:
     counts: dict[str, int]  # per status, under every filter but the status
 
 
+# "The caller does not know the user's service ids": the counts are then counted live.
+_UNKNOWN = object()
+
+
 def queue_read(
     user,
     filters: QueueFilters,
@@ -210,19 +253,27 @@ def queue_read(
     cursor: str = "",
     size: int = DEFAULT_PAGE_SIZE,
     visible: QuerySet[Signal] | None = None,
+    service_ids=_UNKNOWN,
     fields: Sequence[str] = (),
 ) -> QueuePage:
-    """One page of `user`'s queue and the counts beside it: the page and the API. `visible`:
-    the user's signals when the caller has them already (`StaffAccess.signals()`); `fields`:
-    only these columns of the rows. Raises `BadCursor`."""
-    filtered = queue_queryset(signals_visible_to(user) if visible is None else visible, filters)
+    """One page of `user`'s queue and the counts beside it: the page and the API. `visible`
+    and `service_ids`: the user's signals and services when the caller has them already
+    (`StaffAccess`); `fields`: only these columns of the rows. Raises `BadCursor`."""
+    scope = queue_scope(filters)
+    filtered = queue_queryset(
+        signals_visible_to(user) if visible is None else visible, filters, scope
+    )
     rows, next_cursor = queue_page(
         queue_rows_queryset(filtered, filters, fields=fields),
         sort=filters.sort,
         cursor=cursor,
         size=size,
     )
-    return QueuePage(rows=rows, next_cursor=next_cursor, counts=status_counts(filtered))
+    if service_ids is _UNKNOWN:
+        counts = status_counts(filtered)
+    else:
+        counts = queue_status_counts(filtered, filters, scope, service_ids=service_ids)
+    return QueuePage(rows=rows, next_cursor=next_cursor, counts=counts)
 
 
 def next_page_query(params: QueryDict, cursor: str) -> str:

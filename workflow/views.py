@@ -101,11 +101,24 @@ def queue(request):
     visible = request.staff.signals()
     try:
         page = queue_read(
-            request.user, filters, cursor=cursor, size=PAGE_SIZE, visible=visible, fields=ROW_FIELDS
+            request.user,
+            filters,
+            cursor=cursor,
+            size=PAGE_SIZE,
+            visible=visible,
+            service_ids=request.staff.service_ids,
+            fields=ROW_FIELDS,
         )
     except BadCursor:
         messages.error(request, _("This page link is not valid any more; back to the first page."))
-        page = queue_read(request.user, filters, size=PAGE_SIZE, visible=visible, fields=ROW_FIELDS)
+        page = queue_read(
+            request.user,
+            filters,
+            size=PAGE_SIZE,
+            visible=visible,
+            service_ids=request.staff.service_ids,
+            fields=ROW_FIELDS,
+        )
         cursor = ""
     first_query = request.GET.copy()
     first_query.pop("cursor", None)

@@ -128,6 +128,7 @@ class QueueView(StaffAPIView):
                 cursor=form.cleaned_data["cursor"],
                 size=form.cleaned_data["page_size"],
                 visible=access.signals(),
+                service_ids=access.service_ids,
             )
         except BadCursor:
             raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
