@@ -31,6 +31,7 @@ import math
 
 from django.db import connection, transaction
 
+from signals.folding import fold_every, fold_under_lock
 from signals.selectors import aggregate_grid
 
 LEVELS = range(8, 15)
@@ -64,31 +65,27 @@ def rebuild() -> None:
         )
 
 
+# Sorted, so the rows are locked in one order; only folds write here.
+_FOLD_SQL = f"""
+    WITH moved AS (DELETE FROM signals_mapcellchange RETURNING {_CELL_COLUMNS})
+    INSERT INTO signals_mapcell AS cell ({_CELL_COLUMNS})
+    SELECT level, gx, gy, category_id, status, sum(count), sum(sum_lon), sum(sum_lat)
+    FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (level, gx, gy, category_id, status) DO UPDATE
+    SET count = cell.count + EXCLUDED.count,
+        sum_lon = cell.sum_lon + EXCLUDED.sum_lon,
+        sum_lat = cell.sum_lat + EXCLUDED.sum_lat
+"""  # noqa: S608 (constants only)
+
+
 def fold_changes() -> None:
     """Add the pending changes into the cells. Skipped if another fold is running."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_FOLD_LOCK])
-        if not cursor.fetchone()[0]:
-            return
-        # Sorted, so the rows are locked in one order; only folds write here.
-        cursor.execute(
-            f"""
-            WITH moved AS (DELETE FROM signals_mapcellchange RETURNING {_CELL_COLUMNS})
-            INSERT INTO signals_mapcell AS cell ({_CELL_COLUMNS})
-            SELECT level, gx, gy, category_id, status, sum(count), sum(sum_lon), sum(sum_lat)
-            FROM moved GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT (level, gx, gy, category_id, status) DO UPDATE
-            SET count = cell.count + EXCLUDED.count,
-                sum_lon = cell.sum_lon + EXCLUDED.sum_lon,
-                sum_lat = cell.sum_lat + EXCLUDED.sum_lat
-            """  # noqa: S608 (constants only)
-        )
+    fold_under_lock(_FOLD_LOCK, _FOLD_SQL)
 
 
 def note_write() -> None:
     """Called after each write of a signal: folds the changes every `FOLD_EVERY` writes."""
-    if next(_writes) % FOLD_EVERY == 0:
-        transaction.on_commit(fold_changes)
+    fold_every(FOLD_EVERY, _writes, fold_changes)
 
 
 def cells(

@@ -10,7 +10,7 @@ database time). Instead, as for the map's cells (signals.mapcells):
   whenever a signal is created, deleted, transferred, re-categorised or changes status, in
   the same transaction, so the counts can never disagree with the signals;
 - `fold_changes()` adds those changes into `workflow_queuecount` and deletes them; it runs
-  after every `FOLD_EVERY` writes of a worker;
+  after every `FOLD_EVERY` writes of a worker (signals.folding, shared with the map cells);
 - reads add `workflow_queuecount` and the changes not folded yet;
 - a TRUNCATE of the signals empties the counts too;
 - `manage.py rebuild_queue_counts` recounts everything, after a bulk load with the
@@ -24,6 +24,8 @@ count live (`workflow.queue.status_counts`), over the rows those filters leave.
 import itertools
 
 from django.db import connection, transaction
+
+from signals.folding import fold_every, fold_under_lock
 
 FOLD_EVERY = 200
 _FOLD_LOCK = 7_204_312  # pg advisory lock key: one fold at a time (map cells use ...311)
@@ -47,32 +49,26 @@ def rebuild() -> None:
         )
 
 
+# Sorted, so the rows are locked in one order; only folds write here.
+_FOLD_SQL = """
+    WITH moved AS (
+        DELETE FROM workflow_queuecountchange RETURNING service_id, category_id, status, count
+    )
+    INSERT INTO workflow_queuecount AS kept (service_id, category_id, status, count)
+    SELECT service_id, category_id, status, sum(count)
+    FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (service_id, category_id, status) DO UPDATE SET count = kept.count + EXCLUDED.count
+"""
+
+
 def fold_changes() -> None:
     """Add the pending changes into the counts. Skipped if another fold is running."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_FOLD_LOCK])
-        if not cursor.fetchone()[0]:
-            return
-        # Sorted, so the rows are locked in one order; only folds write here.
-        cursor.execute(
-            """
-            WITH moved AS (
-                DELETE FROM workflow_queuecountchange
-                RETURNING service_id, category_id, status, count
-            )
-            INSERT INTO workflow_queuecount AS kept (service_id, category_id, status, count)
-            SELECT service_id, category_id, status, sum(count)
-            FROM moved GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-            ON CONFLICT (service_id, category_id, status)
-            DO UPDATE SET count = kept.count + EXCLUDED.count
-            """
-        )
+    fold_under_lock(_FOLD_LOCK, _FOLD_SQL)
 
 
 def note_write() -> None:
     """Called after each write of a signal: folds the changes every `FOLD_EVERY` writes."""
-    if next(_writes) % FOLD_EVERY == 0:
-        transaction.on_commit(fold_changes)
+    fold_every(FOLD_EVERY, _writes, fold_changes)
 
 
 def stored_status_counts(
