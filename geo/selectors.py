@@ -38,3 +38,20 @@ def service_areas_simplified(*, service: Service, tolerance_m: float) -> QuerySe
     return queryset.annotate(
         simplified=_Multi(Transform(simplified, 4326), output_field=MultiPolygonField(srid=4326))
     )
+
+
+def areas_handling_only(category_ids: list[int]) -> QuerySet[ServiceArea]:
+    """The areas whose list of categories holds some of `category_ids` and nothing else.
+
+    Deleting those categories would leave such an area with an empty list, which means
+    "every category": it would start taking every report under it.
+    """
+    through = ServiceArea.categories.through
+    with_others = through.objects.exclude(category_id__in=category_ids).values("servicearea_id")
+    return (
+        ServiceArea.objects.filter(categories__in=category_ids)
+        .exclude(pk__in=with_others)
+        .select_related("service")
+        .distinct()
+        .order_by("name", "id")
+    )
