@@ -153,3 +153,21 @@ def test_kept_photos_are_already_stripped_of_their_metadata(client, city):
     client.post("/signaler/", report_data(description="", photos=[tagged]))
     kept = bytes(HeldPhoto.objects.get().jpeg)
     assert b"PhoneMaker" not in kept and b"Exif" not in kept
+
+
+def test_the_timer_deletes_photos_past_the_hour_and_keeps_the_others(client, city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client.post("/signaler/", report_data(description="", photos=[photo()]))
+    client.post("/signaler/", report_data(description="", photos=[photo(), photo()]))
+    oldest = HeldPhoto.objects.order_by("held_at").first()
+    HeldPhoto.objects.filter(token=oldest.token).update(
+        held_at=timezone.now() - timedelta(hours=1, minutes=1)
+    )
+    out = StringIO()
+    call_command("forget_held_photos", stdout=out)
+    assert out.getvalue().startswith("1 held photo(s) deleted")
+    assert HeldPhoto.objects.count() == 2
+    assert not HeldPhoto.objects.filter(token=oldest.token).exists()
