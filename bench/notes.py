@@ -28,15 +28,28 @@ for a cache hit) shows too. Fix if it holds on an idle machine: keep the hottest
 after a write (re-render the tiles around the changed signal instead of dropping them all).
 """,
     "lowzoom_tiles": """
-This met its target on the faster machine of the run before (245 ms) and misses on a slower
-one (about 440 ms where the bare Django view answered ~820/s instead of 1,387/s). A z11 cluster tile reads every open or recently closed signal under it (~10,000 rows, one
-random heap read each: the GiST index cannot answer alone), and groups them on the tile's
-64-pixel grid. Most of its former 740 ms were spent by PostgreSQL's JIT compiler, triggered by
-`ST_AsMVTGeom`'s declared cost: tiles now run with `SET LOCAL jit = off`. Cached tiles cost a
-few milliseconds. Fix for the rest: build low-zoom cluster tiles from the pre-aggregated map
-cells (`signals.mapcells`, as the aggregates endpoint now does), which needs two finer levels
-(z15-z16 cells) than it keeps today, plus the recently closed signals from `closed_at`.
-The public map itself uses the aggregates endpoint, which meets its target.
+A z11 cluster tile used to read every open or recently closed signal under it through the
+partial GiST index (48,700 of them for the centre tile of the bench city), one random heap
+read and one `ST_Transform` each, and group them on the tile's 64-pixel grid: 365-570 ms for
+the three tiles. Most of an even earlier 740 ms was PostgreSQL's JIT compiler, triggered by
+`ST_AsMVTGeom`'s declared cost (tiles run with `SET LOCAL jit = off`). Now the 64 × 64 cells
+of a zoom-z tile are read as what they are, the web-mercator tiles of zoom z + 6: each signal
+stores its zoom-19 tile as a quadtree key (`Signal.tile_key`, a generated column, x and y bits
+interleaved), so a tile's signals are one range of keys and a cell's the key's top bits. The
+open ones come from a partial btree index on the key, the recently closed ones from the
+`closed_at` index carrying the key and the status: two index-only scans, no heap read, no
+projection (the centre tile: 44,100 + 4,600 index entries, 18 ms in the database). Parallel
+workers are off for cluster tiles (their start-up cost 27 ms against 18 ms a tile). Measured
+interleaved with the old code on the same bench city (load average 2.8-3.6, two cores shared
+with other work): 83-112 ms p50 for the three tiles over HTTP against 425-567 ms; cached ~12 ms
+either way (the cached column misses its 10 ms under that load with or without this change).
+Every z0-z13 tile over the bench city (45 holding signals, 182 with their empty neighbours)
+decodes to the same cells, counts and open counts as before. The price: the key's computation (a PL/pgSQL
+function, ~30 µs a statement) and one entry in a small partial index per report, +45 µs on the
+INSERT alone (pgbench, one client, `synchronous_commit = off`: 0.444 → 0.489 ms); a closing
+writes the wider `closed_at` entry it wrote before. The index-only scans need a current
+visibility map: the bench city is vacuumed after its bulk load, migration 0015 vacuums after
+0014's rewrite, and autovacuum keeps it afterwards.
 """,
     "lowzoom_aggregates": """
 The aggregates endpoint reads pre-aggregated counts (`signals.mapcells`: per zoom 8-14, cell,

@@ -2,7 +2,7 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -146,6 +146,22 @@ class Signal(models.Model):
         _("followers"), default=0, db_default=0, editable=False
     )
 
+    # The signal's web-mercator tile at zoom 19 as a quadtree key (its x and y bits
+    # interleaved), computed by PostgreSQL (`signals_tile_key`, migration 0014); NULL off
+    # the web-mercator square. Every map tile's signals form one range of keys and each
+    # cluster cell a sub-range, so a low-zoom tile is counted off an index alone
+    # (signals.tiles). Stored: an index on an expression cannot answer without the rows.
+    tile_key = models.GeneratedField(
+        expression=Func(
+            Func("location", function="ST_X", output_field=models.FloatField()),
+            Func("location", function="ST_Y", output_field=models.FloatField()),
+            function="signals_tile_key",
+            output_field=models.BigIntegerField(),
+        ),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+
     objects = SignalQuerySet.as_manager()
 
     class Meta:
@@ -171,11 +187,20 @@ class Signal(models.Model):
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
             models.Index(fields=["updated_at"], name="signal_updated"),
             # The map's tiles: open signals by place (partial GiST index
-            # `signal_open_location`, created in SQL by migration 0003: Django's
-            # PostGIS backend drops the condition of a spatial index), recently
-            # closed ones by date.
+            # `signal_open_location`, created in SQL by migration 0004: Django's
+            # PostGIS backend drops the condition of a spatial index) for the
+            # points, by tile key for the clusters; recently closed ones by date,
+            # with what the clusters need (no visit to the rows).
             models.Index(
-                fields=["closed_at"], name="signal_closed_at", condition=Q(closed_at__isnull=False)
+                fields=["tile_key"],
+                name="signal_open_tile_key",
+                condition=Q(status__in=OPEN_VALUES),
+            ),
+            models.Index(
+                fields=["closed_at"],
+                include=["tile_key", "status"],
+                name="signal_closed_at_tile",
+                condition=Q(closed_at__isnull=False),
             ),
         ]
         constraints = [

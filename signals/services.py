@@ -78,8 +78,13 @@ def signal_create(
 
 
 def _insert_fields(model) -> list:
-    """The columns an INSERT of `model` writes: every concrete field but the primary key."""
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
+    """The columns an INSERT of `model` writes: every concrete field but the primary key
+    and those PostgreSQL computes (generated columns refuse a value)."""
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key and not field.generated
+    ]
 
 
 _SIGNAL_FIELDS = [f for f in _insert_fields(Signal) if f.attname != "reference"]
