@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    # Index expressions with an operator class (the search's trigram indexes, signals.models).
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "leaflet",

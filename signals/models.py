@@ -2,7 +2,9 @@ import uuid
 from pathlib import PurePosixPath
 
 from django.contrib.gis.db import models
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Func, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +203,17 @@ class Signal(models.Model):
                 include=["tile_key", "status"],
                 name="signal_closed_at_tile",
                 condition=Q(closed_at__isnull=False),
+            ),
+            # The triage queue's free-text search (`icontains`, which PostgreSQL runs as
+            # `UPPER(column) LIKE UPPER('%text%')`): trigram indexes on the same
+            # expressions answer it without reading every signal of the service.
+            GinIndex(
+                OpClass(Upper("description"), name="gin_trgm_ops"),
+                name="signal_description_trgm",
+            ),
+            GinIndex(
+                OpClass(Upper("address"), name="gin_trgm_ops"),
+                name="signal_address_trgm",
             ),
         ]
         constraints = [
