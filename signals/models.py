@@ -171,6 +171,10 @@ class Signal(models.Model):
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
         indexes = [
+            # Every list in date order (the default ordering, open data's pages and their
+            # keyset cursors, Open311's last 90 days, the date filters) reads its first
+            # rows off this index instead of sorting a million signals.
+            models.Index(fields=["created_at", "id"], name="signal_created"),
             models.Index(fields=["status", "created_at"], name="signal_status_created"),
             models.Index(fields=["service", "status", "created_at"], name="signal_queue"),
             # The triage queue: a service's open signals in date order (a page is read
@@ -227,6 +231,14 @@ class Signal(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_status_display(self) -> str:
+        # Django's own rebuilds the choices' dict at every call, translating each of the
+        # nine labels to hash it: 0.3 ms a signal, most of a 1,000-request Open311 page.
+        try:
+            return str(State(self.status).label)
+        except ValueError:
+            return str(self.status)
 
     def save(self, *args, **kwargs):
         # The database owns `followers_count`: a full save from a copy loaded before a

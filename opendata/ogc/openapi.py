@@ -80,8 +80,14 @@ def openapi_document(server_url: str) -> dict:
             ),
             _param(
                 "offset",
-                "Features to skip (the next link carries it).",
+                "Features to skip.",
                 {"type": "integer", "minimum": 0, "default": 0},
+            ),
+            _param(
+                "cursor",
+                "Where a page starts: the next and prev links carry it (opaque; pages reached "
+                "with it leave out numberMatched).",
+                {"type": "string"},
             ),
             _param(
                 "bbox",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from opendata.ogc.collections import COLLECTIONS, Collection, parse_datetime_filter
 from opendata.ogc.openapi import openapi_document
+from opendata.ogc.paging import AFTER, BEFORE, decode_cursor, encode_cursor, page_rows
 from opendata.params import BadParameter, parse_bbox, parse_int
 
 CONFORMANCE = [
@@ -237,7 +238,7 @@ def collection(request, collection_id):
 
 
 def _items_params(target: Collection) -> set[str]:
-    params = {"f", "limit", "offset", "bbox", *target.filters}
+    params = {"f", "limit", "offset", "cursor", "bbox", *target.filters}
     if target.temporal_field:
         params.add("datetime")
     return params
@@ -279,19 +280,30 @@ def _items(request, target: Collection):
         if name in params:
             queryset = target.apply_filter(queryset, name, params[name])
 
-    matched = queryset.count()
-    features = list(target.features(queryset)[offset : offset + limit])
+    cursor = (
+        decode_cursor(params["cursor"], queryset, target.ordering) if "cursor" in params else None
+    )
+    rows, more = page_rows(
+        queryset,
+        target.ordering,
+        lambda page: target.features(page).values_list("feature", *target.ordering),
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    features = [row[0] for row in rows]
     base = f"/ogc/collections/{target.id}/items"
-    query = {k: v for k, v in params.items() if k != "offset"}
+    query = {k: v for k, v in params.items() if k not in ("offset", "cursor")}
+    here = {"offset": offset or None, "cursor": params.get("cursor")}
     links = [
         {
-            "href": _url(request, base, **{**query, "offset": offset or None, "f": "json"}),
+            "href": _url(request, base, **{**query, **here, "f": "json"}),
             "rel": "self",
             "type": GEOJSON,
             "title": _("This page"),
         },
         {
-            "href": _url(request, base, **{**query, "offset": offset or None, "f": "html"}),
+            "href": _url(request, base, **{**query, **here, "f": "html"}),
             "rel": "alternate",
             "type": "text/html",
             "title": _("This page"),
@@ -303,30 +315,41 @@ def _items(request, target: Collection):
             "title": str(target.title),
         },
     ]
-    if offset + limit < matched:
-        links.append(
-            {
-                "href": _url(request, base, **{**query, "offset": offset + limit, "f": fmt}),
-                "rel": "next",
-                "type": GEOJSON if fmt == "json" else "text/html",
-                "title": _("Next page"),
-            }
-        )
-    if offset > 0:
+    page_type = GEOJSON if fmt == "json" else "text/html"
+    backwards = cursor is not None and cursor.direction == BEFORE
+    if rows and (more if not backwards else True):
         links.append(
             {
                 "href": _url(
-                    request, base, **{**query, "offset": max(offset - limit, 0) or None, "f": fmt}
+                    request,
+                    base,
+                    **{**query, "cursor": encode_cursor(AFTER, rows[-1][1:]), "f": fmt},
+                ),
+                "rel": "next",
+                "type": page_type,
+                "title": _("Next page"),
+            }
+        )
+    if rows and (more if backwards else (cursor is not None or offset > 0)):
+        links.append(
+            {
+                "href": _url(
+                    request,
+                    base,
+                    **{**query, "cursor": encode_cursor(BEFORE, rows[0][1:]), "f": fmt},
                 ),
                 "rel": "prev",
-                "type": GEOJSON if fmt == "json" else "text/html",
+                "type": page_type,
                 "title": _("Previous page"),
             }
         )
     head = {
         "type": "FeatureCollection",
         "timeStamp": timezone.now().isoformat(timespec="seconds"),
-        "numberMatched": matched,
+        # Counted for a first page (or an offset); pages reached through a cursor leave
+        # it out, as the standard allows: a count of a million signals would cost a
+        # harvester more, page after page, than the features themselves.
+        **({"numberMatched": queryset.count()} if cursor is None else {}),
         "numberReturned": len(features),
         "links": links,
     }

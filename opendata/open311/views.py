@@ -60,7 +60,7 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _requests_filtered(params):
+def requests_filtered(params):
     """The GET requests filters of the specification, plus the page/page_size extension."""
     queryset = signals_open_data().order_by("-created_at", "-id")
     ids = _split(params.get("service_request_id", ""))
@@ -97,7 +97,7 @@ def _requests_filtered(params):
 
 def _requests_list(request, fmt):
     try:
-        queryset, page, size = _requests_filtered(request.GET)
+        queryset, page, size = requests_filtered(request.GET)
     except BadParameter as error:
         return render_errors(fmt, 400, [str(error)])
     rows = list(requests_queryset(queryset)[(page - 1) * size : page * size + 1])

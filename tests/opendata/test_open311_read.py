@@ -120,6 +120,10 @@ def test_requests_carry_every_field_of_the_specification(client, city):
     assert old["status"] == "open"
     assert PUBLIC_MESSAGE in old["status_notes"]
     assert old["extended_attributes"]["detailed_status"] == "accepted"
+    assert old["extended_attributes"]["detailed_status_label"] == "À traiter"
+    assert old["status_notes"].startswith("À traiter — ")
+    english = client.get(f"{BASE}/requests.json", HTTP_ACCEPT_LANGUAGE="en").json()[-1]
+    assert english["extended_attributes"]["detailed_status_label"] == "To do"
     assert old["service_code"] == "voirie-nid-de-poule"
     assert old["agency_responsible"] == "Voirie Ouest"
     assert old["zipcode"] == "75004"
