@@ -46,7 +46,7 @@ def main() -> None:
         "--only",
         default="",
         help="comma-separated groups to measure (routing, geojson, tiles, creation, queue, "
-        "exports); a partial run writes var/bench-partial.md unless --out is given",
+        "opendata, exports); a partial run writes var/bench-partial.md unless --out is given",
     )
     args = parser.parse_args()
     only = frozenset(filter(None, args.only.split(",")))

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +24,10 @@ from bench.notes import NOTES
 from config.prepared import prepared_cursor
 from geo.models import Service
 from geo.routing import service_for_point
+from opendata.ogc.paging import AFTER, encode_cursor
+from opendata.open311.documents import requests_queryset
+from opendata.open311.views import requests_filtered
+from opendata.selectors import signals_open_data
 from signals import mapcells
 from signals.api.geojson import features_sql
 from signals.api.serializers import SignalPublicSerializer
@@ -618,6 +623,72 @@ def _execution_ms(statements: list[str], repeats: int) -> Stats:
     return Stats(samples)
 
 
+def bench_opendata(profile: Profile, port: int) -> list[Row]:
+    """What a harvester and an Open311 client ask for: pages deep in the collection."""
+    total = _scalar("SELECT count(*) FROM signals_signal")
+    limit = 100
+    offset = total // 2 // limit * limit
+    # The page a harvester reaches by following `next` from the first page, `offset`
+    # features in: the cursor names the feature just before it.
+    by_cursor = "/ogc/collections/signals/items"
+    if offset:
+        key = signals_open_data().values_list("created_at", "id")[offset - 1]
+        by_cursor += f"?cursor={encode_cursor(AFTER, key)}"
+    by_offset = f"/ogc/collections/signals/items?offset={offset}"
+    bodies = {}
+
+    def http(url):
+        def get():
+            status, body = measure.get(port, url)
+            assert status == 200, (status, body[:300])
+            bodies[url] = body
+
+        return get
+
+    cursor_page = timed(http(by_cursor), profile.http)
+    offset_page = timed(http(by_offset), profile.http)
+    same = json.loads(bodies[by_cursor])["features"] == json.loads(bodies[by_offset])["features"]
+    rows = [
+        Row(
+            "ogc_deep_page",
+            f"OGC API items, page {offset // limit + 1:,} of {math.ceil(total / limit):,} "
+            "as its `next` link asks for it (HTTP)",
+            cursor_page,
+            offset_page,
+            f"the same page asked with offset={offset:,} (HTTP)",
+            "for the record",
+            ok=None,
+            figures=f"{limit} features; the same features both ways: {same}",
+        )
+    ]
+    requests = "/open311/v2/requests.json"
+    status, body = measure.get(port, requests)
+    assert status == 200, (status, body[:300])
+    returned = len(json.loads(body))
+    sql, params = requests_queryset(requests_filtered(QueryDict())[0])[
+        :1001
+    ].query.sql_with_params()
+
+    def in_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    rows.append(
+        Row(
+            "open311_list",
+            f"Open311 GET requests.json: the last 90 days, {returned:,} requests (HTTP)",
+            timed(http(requests), profile.http),
+            timed(in_sql, profile.http),
+            "the same rows in SQL",
+            "for the record",
+            ok=None,
+            figures=f"{len(body) / 1e3:,.0f} kB per response",
+        )
+    )
+    return rows
+
+
 def bench_exports(profile: Profile, server: measure.Server) -> list[Row]:
     rows = []
     total = _scalar("SELECT count(*) FROM signals_signal")
@@ -722,6 +793,9 @@ def run(
         if wanted("queue"):
             log("bench: queue")
             rows += bench_queue(profile, port)
+        if wanted("opendata"):
+            log("bench: opendata")
+            rows += bench_opendata(profile, port)
         if profile.exports and wanted("exports"):
             log("bench: exports")
             rows += bench_exports(profile, server)
@@ -783,6 +857,6 @@ def report(rows: list[Row], host: dict, summary: dict, built: dict, spec) -> str
     return "\n".join(lines)
 
 
-GROUPS = ("routing", "geojson", "tiles", "creation", "queue", "exports")
+GROUPS = ("routing", "geojson", "tiles", "creation", "queue", "opendata", "exports")
 
 __all__ = ["FULL", "GROUPS", "SMOKE", "Profile", "fmt_ms", "run"]
