@@ -661,6 +661,19 @@ def bench_opendata(profile: Profile, port: int) -> list[Row]:
             figures=f"{limit} features; the same features both ways: {same}",
         )
     ]
+    # The residents' list, as a crawler following its `next` links reaches the middle.
+    middle = f"/signalements/?page={total // 2 // 25}"
+    rows.append(
+        Row(
+            "public_list_deep",
+            f"Public list of reports, page {total // 2 // 25:,} at 25 a page (HTTP)",
+            timed(http(middle), profile.http),
+            timed(http("/signalements/"), profile.http),
+            "its first page (HTTP)",
+            "for the record",
+            ok=None,
+        )
+    )
     requests = "/open311/v2/requests.json"
     status, body = measure.get(port, requests)
     assert status == 200, (status, body[:300])

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from geo.routing import OutsideTerritory
 from publicmap.forms import FollowForm, ReportForm, SignalFilterForm
 from publicmap.icons import icon_url
+from publicmap.list_page import list_page
 from publicmap.maps import map_parts
 from signals.api.filters import SignalFilter
 from signals.api.serializers import MAX_PHOTOS
@@ -165,7 +165,7 @@ def signal_list(request):
     filters = SignalFilterForm(request.GET or None)
     params = filters.api_params()
     queryset = SignalFilter(params, queryset=signals_public()).qs.order_by("-created_at", "-id")
-    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    page = list_page(queryset, request.GET.get("page"), size=25)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

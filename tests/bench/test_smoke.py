@@ -50,7 +50,13 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_table(tmp_path):
     text = out.read_text()
     measured = {row.key for row in rows if row.ours is not None}
     assert {"routing", "routing_nearest", "routing_huge", "geojson", "tile_z14"} <= measured
-    assert {"lowzoom_tiles", "creation", "ogc_deep_page", "open311_list"} <= measured
+    assert {
+        "lowzoom_tiles",
+        "creation",
+        "ogc_deep_page",
+        "open311_list",
+        "public_list_deep",
+    } <= measured
     assert "## Machine" in text and "| Routing one point (covers) |" in text
     # The machine's speed at both ends of the run, so that runs can be compared.
     assert re.search(r"Python loop \d+ → \d+ ms, PostgreSQL scan \d+ → \d+ ms", text)

@@ -1,0 +1,86 @@
+"""The public list's pages: every report once, in date order, however deep the page."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import make_signal
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sixty(city):
+    """60 reports, one a minute, the newest last: references in the order the list shows."""
+    start = timezone.now() - timedelta(hours=2)
+    made = [
+        make_signal(city, description=f"Tag numéro {n}", created_at=start + timedelta(minutes=n))
+        for n in range(60)
+    ]
+    return [signal.reference for signal in reversed(made)]
+
+
+def references(html: str) -> list[str]:
+    return re.findall(r'href="/signalements/([A-Z0-9-]+)/"', html)
+
+
+def status_line(html: str) -> str:
+    return re.search(r'<p role="status">([^<]*)</p>', html).group(1)
+
+
+def pager(html: str) -> str:
+    found = re.search(r'<nav class="pager".*?</nav>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def test_following_next_reads_every_report_once_newest_first(client, sixty):
+    seen, url, pages = [], "/signalements/", []
+    while url:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        seen += references(html)
+        pages.append(re.search(r"<span>(Page [^<]*)</span>", pager(html)).group(1))
+        following = re.search(r'href="([^"]*)" rel="next"', pager(html))
+        url = "/signalements/" + following.group(1).replace("&amp;", "&") if following else ""
+    assert seen == sixty
+    assert pages == ["Page 1 sur 3", "Page 2 sur 3", "Page 3 sur 3"]
+    assert status_line(html) == "60 signalements"
+
+
+def test_a_page_past_the_end_shows_the_last_one_and_a_word_shows_the_first(client, sixty):
+    html = client.get("/signalements/", {"page": "9"}).content.decode()
+    assert references(html) == sixty[50:]
+    assert 'rel="prev"' in pager(html) and 'rel="next"' not in pager(html)
+    html = client.get("/signalements/", {"page": "deux"}).content.decode()
+    assert references(html) == sixty[:25]
+
+
+def test_filters_stay_in_the_page_links(client, sixty):
+    html = client.get("/signalements/", {"category": "graffitis", "page": "2"}).content.decode()
+    assert references(html) == sixty[25:50]
+    assert 'href="?category=graffitis&amp;page=3" rel="next"' in pager(html)
+    assert 'href="?category=graffitis&amp;page=1" rel="prev"' in pager(html)
+
+
+def test_large_counts_are_estimated_and_said_to_be(client, sixty, monkeypatch):
+    # Above the exact-count limit the planner's estimate stands in for a count of every
+    # report; the page says "about", and the pages themselves stay exact.
+    monkeypatch.setattr("signals.api.geojson.EXACT_COUNT_LIMIT", 10)
+    html = client.get("/signalements/", {"page": "2"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert status_line(html).startswith("Environ ")
+    assert "sur environ" in pager(html)
+    assert references(html) == sixty[25:50]
+    english = client.get("/signalements/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.fullmatch(r"About [\d,]+ reports", status_line(english))
+    # Whether a next page exists is read off the rows, not off the estimate.
+    last = client.get("/signalements/", {"page": "3"}).content.decode()
+    assert references(last) == sixty[50:] and 'rel="next"' not in pager(last)
+    # An estimate cannot say where the end is: a page past it is not found.
+    assert client.get("/signalements/", {"page": "4"}).status_code == 404
+
+
+def test_a_count_of_one_is_singular_and_has_no_pager(client, city):
+    make_signal(city)
+    html = client.get("/signalements/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert status_line(html) == "1 signalement" and pager(html) == ""
