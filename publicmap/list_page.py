@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from config.offsets import skip_to
 from signals.api.geojson import count_fast
 
 
@@ -95,12 +96,7 @@ def list_page(queryset: QuerySet, raw_number: str | None, *, size: int) -> ListP
     if not estimate:
         number = min(number, max(1, math.ceil(count / size)))
     offset = (number - 1) * size
-    page = queryset
-    if offset:
-        # The skipped rows are read in the subquery as index entries; only the page's
-        # rows are joined and built.
-        page = queryset.filter(pk__in=queryset.values("pk")[offset : offset + size + 1])
-    rows = list(page[: size + 1])
+    rows = list(skip_to(queryset, offset, size + 1)[: size + 1])
     if not rows and number > 1:
         raise Http404(_("There is no page %(number)s.") % {"number": number})
     return ListPage(

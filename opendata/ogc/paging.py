@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from config.offsets import skip_to
 from opendata.params import BadParameter
 
 AFTER, BEFORE = "a", "b"
@@ -84,11 +85,8 @@ def page_rows(
         queryset = queryset.filter(_beyond(fields, cursor.key, cursor.direction))
         if cursor.direction == BEFORE:
             queryset = queryset.reverse()
-    if offset:
-        # Skip over the index alone (the features' joins and JSON stay out of it), then
-        # build only the page's features.
-        skipped = queryset.values("pk")[offset : offset + limit + 1]
-        queryset = queryset.filter(pk__in=skipped)
+    # The features' joins and JSON are built for the page's rows only.
+    queryset = skip_to(queryset, offset, limit + 1)
     rows = list(rows_of(queryset)[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

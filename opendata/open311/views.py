@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.client_ip import client_ip
+from config.offsets import skip_to
 from geo.routing import OutsideTerritory
 from opendata.open311.documents import (
     definition_document,
@@ -100,7 +101,9 @@ def _requests_list(request, fmt):
         queryset, page, size = requests_filtered(request.GET)
     except BadParameter as error:
         return render_errors(fmt, 400, [str(error)])
-    rows = list(requests_queryset(queryset)[(page - 1) * size : page * size + 1])
+    # The last public message and photo are looked up for the page's rows only.
+    skipped = skip_to(queryset, (page - 1) * size, size + 1)
+    rows = list(requests_queryset(skipped)[: size + 1])
     has_next = len(rows) > size
     documents = [request_document(signal, request) for signal in rows[:size]]
     response = render(fmt, "service_requests", documents)

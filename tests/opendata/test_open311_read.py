@@ -187,6 +187,12 @@ def test_requests_pages_with_a_next_link(client, city):
     second = client.get(f"{BASE}/requests.json?page_size=2&page=2")
     assert ids(second) == [city["old"].reference]
     assert "Link" not in second
+    # A page reached by skipping rows still carries each request's last public message
+    # and photo (they are looked up for the page's rows only).
+    assert PUBLIC_MESSAGE in second.json()[0]["status_notes"]
+    pages = [client.get(f"{BASE}/requests.json?page_size=1&page={n}").json() for n in (1, 2, 3)]
+    assert [page[0]["service_request_id"] for page in pages] == ids(first) + ids(second)
+    assert pages[0][0]["media_url"].startswith("http://testserver/")
 
 
 @pytest.mark.parametrize(
