@@ -1,8 +1,28 @@
 from django.contrib import admin
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+from config.offsets import skip_to
 from geo.selectors import areas_handling_only
+from signals.api.geojson import count_fast
 from signals.models import Category, Signal
+from signals.selectors import signals_matching_text
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts a large table from the planner's estimate, and reaches a deep page over the
+    primary keys alone (an OFFSET would join every skipped row)."""
+
+    @cached_property
+    def count(self) -> int:
+        return count_fast(self.object_list)[0]
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = skip_to(self.object_list, bottom, self.per_page)[: self.per_page]
+        return self._get_page(rows, number, self)
 
 
 class SubCategoryInline(admin.TabularInline):
@@ -48,9 +68,28 @@ class SignalAdmin(admin.ModelAdmin):
     """Read-only: signals change through the workflow (staff pages and API), never here."""
 
     list_display = ["reference", "category", "service", "status", "created_at"]
-    list_filter = ["status", "service", "category__parent"]
+    # The admin's own `select_related()` skips nullable keys: a query per row for each.
+    list_select_related = ["category__parent", "service"]
+    # No `date_hierarchy`: its year links are a DISTINCT over every signal's date (0.6 s
+    # for a million, 4 s more under a search). The period filter costs nothing.
+    list_filter = [
+        "status",
+        "service",
+        "category__parent",
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["reference", "description", "address"]
-    date_hierarchy = "created_at"
+    # A city's table is counted from the planner's estimate (exact below 10,000), once.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        # The staff queue's search: an exact reference off its unique index, description and
+        # address off their trigram indexes. The admin's own ORs `icontains` on the three
+        # fields, the reference's unindexable: 7 s on a million signals.
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(signals_matching_text(search_term)), False
 
     def has_add_permission(self, request):
         return False

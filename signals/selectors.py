@@ -16,6 +16,15 @@ def signals_public() -> QuerySet[Signal]:
     return Signal.objects.with_public_relations().prefetch_related("photos")
 
 
+def signals_matching_text(text: str) -> Q:
+    """Signals whose reference is `text`, or whose description or address contains it,
+    whatever the case. Each part is read off an index (the references' unique one, the
+    trigram ones of signals.models), so a search never reads a whole service's signals."""
+    text = text.strip()
+    # References are stored upper-case.
+    return Q(reference=text.upper()) | Q(description__icontains=text) | Q(address__icontains=text)
+
+
 def categories_reportable() -> QuerySet[Category]:
     """The sub-categories a resident can report under."""
     return Category.objects.filter(is_active=True, children__isnull=True).select_related("parent")

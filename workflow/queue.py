@@ -32,7 +32,7 @@ from django.utils.dateparse import parse_datetime
 
 from geo.models import Service
 from signals.models import Signal
-from signals.selectors import categories_under
+from signals.selectors import categories_under, signals_matching_text
 from workflow.queue_counts import stored_status_counts
 from workflow.selectors import signals_visible_to
 from workflow.states import OPEN, State
@@ -99,15 +99,6 @@ def queue_scope(filters: QueueFilters) -> QueueScope:
     )
 
 
-def queue_text_match(text: str) -> Q:
-    """Signals whose reference is `text`, or whose description or address contains it,
-    whatever the case. Each part is read off an index (the references' unique one, the
-    trigram ones of signals.models), so a search never reads a whole service's signals."""
-    text = text.strip()
-    # References are stored upper-case.
-    return Q(reference=text.upper()) | Q(description__icontains=text) | Q(address__icontains=text)
-
-
 def queue_queryset(
     visible: QuerySet[Signal], filters: QueueFilters, scope: QueueScope | None = None
 ) -> QuerySet[Signal]:
@@ -121,7 +112,7 @@ def queue_queryset(
     if scope.service_ids is not None:
         queryset = queryset.filter(service_id__in=scope.service_ids)
     if filters.q:
-        queryset = queryset.filter(queue_text_match(filters.q))
+        queryset = queryset.filter(signals_matching_text(filters.q))
     if filters.older_than_days is not None:
         queryset = queryset.filter(
             created_at__lte=timezone.now() - timedelta(days=filters.older_than_days)

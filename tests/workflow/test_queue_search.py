@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 
 from signals.models import Signal
+from signals.selectors import signals_matching_text
 from tests.factories import INSIDE_WEST, make_signal
-from workflow.queue import queue_text_match
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_each_part_of_the_search_can_be_read_off_an_index(city):
     change made one part unindexable (a lookup the expression indexes do not match), the
     search would go back to reading every signal of the service."""
     # Unordered: on a table this small the planner would rather walk the date index.
-    queryset = Signal.objects.filter(queue_text_match("Pyrénées")).order_by().values("id")
+    queryset = Signal.objects.filter(signals_matching_text("Pyrénées")).order_by().values("id")
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
