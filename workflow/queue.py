@@ -78,6 +78,16 @@ def with_queue_annotations(queryset: QuerySet[Signal], *, now: datetime | None =
     )
 
 
+def overdue_only(queryset: QuerySet[Signal], *, now: datetime | None = None):
+    """The signals of `queryset` past their service level now, annotated as above.
+
+    Filtering on `is_overdue` would hide the status test inside a CASE, and PostgreSQL
+    would read every signal, closed ones included, to evaluate it (0.6 s a million); the
+    status test in the WHERE lets it read the open ones off their partial indexes."""
+    now = now or timezone.now()
+    return with_queue_annotations(queryset, now=now).filter(status__in=OPEN_VALUES, due_at__lt=now)
+
+
 @dataclass(frozen=True)
 class QueueScope:
     """The ids that the category and service filters name, resolved once for a page and
@@ -119,7 +129,7 @@ def queue_queryset(
         )
     if filters.overdue:
         # The one filter that needs the category's service level, hence a join.
-        queryset = with_queue_annotations(queryset).filter(is_overdue=True)
+        queryset = overdue_only(queryset)
     if filters.bbox:
         queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
     return queryset

@@ -9,8 +9,9 @@ from django.db.models import Count, F, FloatField, Func, QuerySet
 from django.db.models.functions import Extract
 from django.utils import timezone
 
-from signals.models import Signal
-from workflow.queue import with_queue_annotations
+from geo.models import Service
+from signals.models import Category, Signal
+from workflow.queue import overdue_only
 from workflow.states import State
 
 
@@ -37,49 +38,71 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
     """Figures for the signals of `signals` reported between `start` and `end` (inclusive)."""
     since, until = _period_bounds(start, end)
     period = signals.filter(created_at__gte=since, created_at__lt=until)
+    # One pass over the period, grouped as finely as any figure needs (a few hundred
+    # groups): each figure per status, type, category and service is a sum of them. Four
+    # passes took four times as long (0.2 s each over the bench city's last 90 days).
+    groups = list(
+        period.order_by().values("status", "category_id", "service_id").annotate(n=Count("*"))
+    )
+    categories = Category.objects.select_related("parent").in_bulk(
+        {group["category_id"] for group in groups}
+    )
+    services = Service.objects.in_bulk({group["service_id"] for group in groups} - {None})
 
-    def counted(field: str, label: str) -> list[dict]:
-        rows = (
-            period.order_by()
-            .values(key=F(field), label=F(label))
-            .annotate(count=Count("id"))
-            .order_by("-count", "label")
-        )
-        return [{"key": r["key"], "label": r["label"], "count": r["count"]} for r in rows]
+    def counted(key_and_label) -> list[dict]:
+        counts: dict[tuple, int] = {}
+        for group in groups:
+            key = key_and_label(group)
+            counts[key] = counts.get(key, 0) + group["n"]
+        rows = [{"key": key, "label": label, "count": n} for (key, label), n in counts.items()]
+        return sorted(rows, key=lambda row: (-row["count"], row["label"] or ""))
 
-    by_status = {
-        r["status"]: r["n"] for r in period.order_by().values("status").annotate(n=Count("id"))
-    }
+    def kind(group) -> tuple:
+        parent = categories[group["category_id"]].parent
+        return (parent.code, parent.name) if parent else (None, None)
+
+    def category(group) -> tuple:
+        found = categories[group["category_id"]]
+        return found.code, found.name
+
+    def service(group) -> tuple:
+        found = services.get(group["service_id"])
+        return (found.slug, found.name) if found else (None, None)
+
+    by_status = counted(lambda group: (group["status"], None))
+    status_counts = {row["key"]: row["count"] for row in by_status}
     resolved = period.filter(status=State.RESOLVED, closed_at__isnull=False).aggregate(
         count=Count("id"),
         median=Percentile(Extract(F("closed_at") - F("created_at"), "epoch"), 0.5),
         p90=Percentile(Extract(F("closed_at") - F("created_at"), "epoch"), 0.9),
     )
-    overdue = with_queue_annotations(signals).filter(is_overdue=True)
+    overdue_by_service = [
+        {"key": r["service__slug"], "label": r["service__name"], "count": r["n"]}
+        for r in overdue_only(signals)
+        .order_by()
+        .values("service__slug", "service__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "service__name")
+    ]
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "total": period.count(),
+        "total": sum(group["n"] for group in groups),
         "by_status": [
-            {"key": s.value, "label": str(s.label), "count": by_status.get(s.value, 0)}
+            {"key": s.value, "label": str(s.label), "count": status_counts.get(s.value, 0)}
             for s in State
         ],
-        "by_category": counted("category__parent__code", "category__parent__name"),
-        "by_subcategory": counted("category__code", "category__name"),
-        "by_service": counted("service__slug", "service__name"),
+        "by_category": counted(kind),
+        "by_subcategory": counted(category),
+        "by_service": [row for row in counted(service) if row["key"] is not None],
         "resolution": {
             "resolved": resolved["count"],
             "median_hours": _hours(resolved["median"]),
             "p90_hours": _hours(resolved["p90"]),
         },
         # Overdue now, whenever reported: what is late today, not only within the period.
-        "overdue_now": overdue.count(),
-        "overdue_by_service": [
-            {"key": r["service__slug"], "label": r["service__name"], "count": r["n"]}
-            for r in overdue.order_by()
-            .values("service__slug", "service__name")
-            .annotate(n=Count("id"))
-            .order_by("-n", "service__name")
-        ],
+        # Every signal here has a service (the callers' querysets are the supervised ones).
+        "overdue_now": sum(row["count"] for row in overdue_by_service),
+        "overdue_by_service": overdue_by_service,
     }
 
 

@@ -1,0 +1,114 @@
+"""The supervisors' figures, each checked against a small city counted by hand."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from tests.factories import (
+    EAST,
+    INSIDE_EAST,
+    INSIDE_WEST,
+    WEST,
+    CategoryFactory,
+    ParentCategoryFactory,
+    ServiceFactory,
+    make_area,
+    make_signal,
+)
+from workflow.models import Membership
+from workflow.services import signal_transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def supervisor():
+    voirie, proprete = (
+        ServiceFactory(slug="voirie", name="Voirie"),
+        ServiceFactory(slug="proprete", name="Propreté"),
+    )
+    make_area(voirie, WEST)
+    make_area(proprete, EAST)
+    roads = ParentCategoryFactory(code="voirie", name="Voirie et espace public")
+    clean = ParentCategoryFactory(code="proprete", name="Propreté")
+    hole = CategoryFactory(code="trou", name="Trou", parent=roads, service_level_days=7)
+    kerb = CategoryFactory(code="trottoir", name="Trottoir", parent=roads, service_level_days=30)
+    tag = CategoryFactory(code="tag", name="Tag", parent=clean, service_level_days=3)
+    now = timezone.now()
+    ten_days_ago = now - timedelta(days=10)
+
+    make_signal(hole, INSIDE_WEST, created_at=ten_days_ago)  # open past its 7 days
+    for hours in (24, 48):
+        fixed = make_signal(hole, INSIDE_WEST, created_at=ten_days_ago)
+        signal_transition(signal=fixed, to="accepted", at=ten_days_ago + timedelta(hours=1))
+        signal_transition(
+            signal=fixed,
+            to="resolved",
+            message="Rebouché.",
+            at=ten_days_ago + timedelta(hours=hours),
+        )
+    accepted = make_signal(kerb, INSIDE_WEST, created_at=ten_days_ago)  # within its 30 days
+    signal_transition(signal=accepted, to="accepted")
+    make_signal(tag, INSIDE_EAST, created_at=now - timedelta(days=1))  # within its 3 days
+    refused = make_signal(tag, INSIDE_EAST, created_at=now - timedelta(days=2))
+    signal_transition(signal=refused, to="rejected", message="Domaine privé.")
+    # Before the period: not in its figures, but late today.
+    make_signal(hole, INSIDE_WEST, created_at=now - timedelta(days=200))
+
+    user = get_user_model().objects.create_user("chef", password="pw-chef-1")
+    for service in (voirie, proprete):
+        Membership.objects.create(user=user, service=service, role=Membership.Role.SUPERVISOR)
+    return user
+
+
+def figures(user, **params) -> dict:
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get("/api/v1/staff/statistics/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def counts(rows: list[dict]) -> list[tuple]:
+    return [(row["key"], row["count"]) for row in rows]
+
+
+def test_the_period_counted_every_way(supervisor):
+    body = figures(supervisor)
+    assert body["total"] == 6
+    by_status = {row["key"]: row["count"] for row in body["by_status"]}
+    assert by_status == {
+        "new": 2,
+        "accepted": 1,
+        "scheduled": 0,
+        "in_progress": 0,
+        "on_hold": 0,
+        "resolved": 2,
+        "rejected": 1,
+        "duplicate": 0,
+    }
+    # Largest first, ties by name.
+    assert counts(body["by_category"]) == [("voirie", 4), ("proprete", 2)]
+    assert counts(body["by_subcategory"]) == [("trou", 3), ("tag", 2), ("trottoir", 1)]
+    assert counts(body["by_service"]) == [("voirie", 4), ("proprete", 2)]
+    assert body["by_service"][1]["label"] == "Propreté"
+
+
+def test_time_to_resolution_and_what_is_late_today(supervisor):
+    body = figures(supervisor)
+    assert body["resolution"] == {"resolved": 2, "median_hours": 36.0, "p90_hours": 45.6}
+    # The 10-day-old and the 200-day-old holes: late whenever they were reported.
+    assert body["overdue_now"] == 2
+    assert counts(body["overdue_by_service"]) == [("voirie", 2)]
+
+
+def test_another_period_counts_only_its_own_reports(supervisor):
+    long_ago = (timezone.localdate() - timedelta(days=200)).isoformat()
+    body = figures(supervisor, start=long_ago, end=long_ago)
+    assert body["total"] == 1
+    assert counts(body["by_subcategory"]) == [("trou", 1)]
+    assert body["resolution"]["resolved"] == 0 and body["resolution"]["median_hours"] is None
+    assert body["overdue_now"] == 2
