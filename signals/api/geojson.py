@@ -121,11 +121,9 @@ def features_json(page: QuerySet, *, request=None) -> str:
         return cursor.fetchone()[0]
 
 
-def count_fast(queryset: QuerySet) -> tuple[int, bool]:
-    """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above.
-
-    An exact count of a million rows costs more than the page it describes.
-    """
+def count_capped(queryset: QuerySet) -> int | None:
+    """The exact count if it is at most EXACT_COUNT_LIMIT, else None: the rows beyond the
+    limit are never read."""
     sql, params = queryset.values("pk").order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -133,8 +131,19 @@ def count_fast(queryset: QuerySet) -> tuple[int, bool]:
             params,
         )
         (count,) = cursor.fetchone()
-        if count <= EXACT_COUNT_LIMIT:
-            return count, False
+    return count if count <= EXACT_COUNT_LIMIT else None
+
+
+def count_fast(queryset: QuerySet) -> tuple[int, bool]:
+    """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above.
+
+    An exact count of a million rows costs more than the page it describes.
+    """
+    count = count_capped(queryset)
+    if count is not None:
+        return count, False
+    sql, params = queryset.values("pk").order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):

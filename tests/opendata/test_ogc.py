@@ -67,6 +67,20 @@ def test_items_are_geojson_with_counts_and_paging_links(client, city):
     assert links(second, "prev") and not links(second, "next")
 
 
+def test_large_matches_are_not_counted(client, city, monkeypatch):
+    # Above the count limit numberMatched is left out (the standard makes it optional)
+    # rather than paid for on every page; below it, it is exact.
+    monkeypatch.setattr("signals.api.geojson.EXACT_COUNT_LIMIT", 2)
+    page = client.get(f"{BASE}/collections/signals/items?limit=1").json()
+    assert "numberMatched" not in page and page["numberReturned"] == 1
+    narrow = client.get(f"{BASE}/collections/signals/items", {"status": "rejected"}).json()
+    assert narrow["numberMatched"] == 1
+    html = client.get(
+        f"{BASE}/collections/signals/items?limit=1&f=html", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "1 feature." in html
+
+
 def test_items_filters(client, city):
     url = f"{BASE}/collections/signals/items"
     assert ids(client.get(url, {"bbox": "2.33,48.85,2.349,48.865"})) == [city["old"].reference]
