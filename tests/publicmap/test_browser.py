@@ -100,12 +100,21 @@ class Page:
         ]
 
 
+def close_when_idle(context) -> None:
+    """Close once no request is in flight: a map still fetching when the test ends keeps a
+    live-server thread in a query, and the database flush that follows the test (TRUNCATE)
+    can deadlock with it, leaving rows for the next test."""
+    for open_page in context.pages:
+        open_page.wait_for_load_state("networkidle")
+    context.close()
+
+
 @pytest.fixture
 def page(browser, city):
     context = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740})
     wrapped = Page(context.new_page(), city.url)
     yield wrapped
-    context.close()
+    close_when_idle(context)
     assert wrapped.outside == [], "a page tried to reach the internet"
     assert wrapped.errors == []
 

@@ -3,7 +3,7 @@
 import pytest
 
 from signals.models import Signal
-from tests.publicmap.test_browser import browser, city  # noqa: F401 (fixtures)
+from tests.publicmap.test_browser import browser, city, close_when_idle  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def test_our_pages_run_under_the_policy_without_a_single_violation(browser, city
         " s.textContent = 'window.injected = true'; document.body.appendChild(s); }"
     )
     assert page.evaluate("() => window.injected === undefined")
-    context.close()
+    close_when_idle(context)
     # One violation reported by the page itself: the injected script, and nothing of ours.
     reported = [v for v in violations if v.startswith("Content Security Policy: ")]
     assert reported == ["Content Security Policy: script-src-elem inline"], violations
