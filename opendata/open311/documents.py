@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
+from django.db.models import FloatField, Func, QuerySet
 from django.utils import timezone
 
 from opendata.dansmarue import split_address
@@ -14,18 +14,31 @@ from signals.models import Category, Signal
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 
 
-def iso(value) -> str | None:
+def iso(value, zone=None) -> str | None:
     """ISO 8601 with the offset of the city's time zone, as the specification requires."""
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+    if not value:
+        return None
+    return value.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
 def requests_queryset(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
-    return queryset.select_related("category__parent", "service").annotate(
-        public_message=last_public_message(), public_photo=first_public_photo()
+    # The coordinates come as numbers from PostgreSQL: building a GEOS point per request
+    # to read them back cost a tenth of a 1,000-request list.
+    return (
+        queryset.select_related("category__parent", "service")
+        .defer("location")
+        .annotate(
+            public_message=last_public_message(),
+            public_photo=first_public_photo(),
+            longitude=Func("location", function="ST_X", output_field=FloatField()),
+            latitude=Func("location", function="ST_Y", output_field=FloatField()),
+        )
     )
 
 
 def request_document(signal: Signal, http_request) -> dict:
+    """`signal` from `requests_queryset`."""
+    zone = timezone.get_current_timezone()
     label = str(signal.get_status_display())
     notes = f"{label} — {signal.public_message}" if signal.public_message else label
     expected = None
@@ -44,20 +57,20 @@ def request_document(signal: Signal, http_request) -> dict:
         "description": signal.description,
         "agency_responsible": signal.service.name if signal.service_id else "",
         "service_notice": "",
-        "requested_datetime": iso(signal.created_at),
-        "updated_datetime": iso(signal.updated_at),
-        "expected_datetime": iso(expected),
+        "requested_datetime": iso(signal.created_at, zone),
+        "updated_datetime": iso(signal.updated_at, zone),
+        "expected_datetime": iso(expected, zone),
         "address": signal.address,
         "address_id": "",
         "zipcode": zipcode,
-        "lat": round(signal.location.y, 7),
-        "long": round(signal.location.x, 7),
+        "lat": round(signal.latitude, 7),
+        "long": round(signal.longitude, 7),
         "media_url": media_url,
         # GeoReport v2 extension: the detailed workflow state behind open/closed.
         "extended_attributes": {
             "detailed_status": signal.status,
             "detailed_status_label": label,
-            "closed_datetime": iso(signal.closed_at),
+            "closed_datetime": iso(signal.closed_at, zone),
         },
     }
 

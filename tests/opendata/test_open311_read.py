@@ -129,7 +129,8 @@ def test_requests_carry_every_field_of_the_specification(client, city):
     assert old["zipcode"] == "75004"
     assert (old["lat"], old["long"]) == (48.857, 2.34)
     requested = datetime.fromisoformat(old["requested_datetime"])
-    assert requested.utcoffset() is not None
+    # In the city's time zone, as the specification asks.
+    assert requested.utcoffset() == timezone.localtime(city["old"].created_at).utcoffset()
     assert abs(requested - city["old"].created_at) < timedelta(seconds=1)
     assert old["expected_datetime"]
     closed = data[1]
