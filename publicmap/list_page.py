@@ -69,6 +69,10 @@ class ListPage:
         )
 
     @property
+    def number_shown(self) -> str:
+        return number_format(self.number, force_grouping=True)
+
+    @property
     def num_pages_shown(self) -> str:
         pages = self.num_pages
         if self.count_is_estimate:

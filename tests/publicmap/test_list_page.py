@@ -4,8 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from publicmap.list_page import ListPage
 from tests.factories import make_signal
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,22 @@ def test_a_count_of_one_is_singular_and_has_no_pager(client, city):
     make_signal(city)
     html = client.get("/signalements/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert status_line(html) == "1 signalement" and pager(html) == ""
+
+
+def test_large_numbers_are_grouped_the_language_way_and_estimates_rounded():
+    page = ListPage(
+        rows=[], number=12345, size=25, count=1_000_017, count_is_estimate=True, has_next=True
+    )
+    with translation.override("en"):
+        assert (page.number_shown, page.count_shown, page.num_pages_shown) == (
+            "12,345",
+            "1,000,000",
+            "40,000",
+        )
+    with translation.override("fr"):  # Django's French groups with no-break spaces
+        assert (page.number_shown, page.count_shown) == ("12\xa0345", "1\xa0000\xa0000")
+    exact = ListPage(
+        rows=[], number=1, size=25, count=9_876, count_is_estimate=False, has_next=True
+    )
+    with translation.override("en"):
+        assert (exact.count_shown, exact.num_pages_shown) == ("9,876", "396")
