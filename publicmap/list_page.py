@@ -18,8 +18,7 @@ from django.http import Http404
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from config.offsets import skip_to
-from signals.api.geojson import count_fast
+from config.paging import count_fast, skip_to
 
 
 @dataclass

@@ -3,9 +3,8 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
-from config.offsets import skip_to
+from config.paging import count_fast, skip_to
 from geo.selectors import areas_handling_only
-from signals.api.geojson import count_fast
 from signals.models import Category, Signal
 from signals.selectors import signals_matching_text
 

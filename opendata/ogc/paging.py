@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from config.offsets import skip_to
+from config.paging import skip_to
 from opendata.params import BadParameter
 
 AFTER, BEFORE = "a", "b"

@@ -9,11 +9,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from config.paging import count_capped
 from opendata.ogc.collections import COLLECTIONS, Collection, parse_datetime_filter
 from opendata.ogc.openapi import openapi_document
 from opendata.ogc.paging import AFTER, BEFORE, decode_cursor, encode_cursor, page_rows
 from opendata.params import BadParameter, parse_bbox, parse_int
-from signals.api.geojson import count_capped
 
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.client_ip import client_ip
-from config.offsets import skip_to
+from config.paging import skip_to
 from geo.routing import OutsideTerritory
 from opendata.open311.documents import (
     definition_document,

@@ -7,8 +7,6 @@ the query itself. `tests/signals/test_api_geojson_sql.py` holds the two to
 the same output.
 """
 
-import json
-
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -17,9 +15,6 @@ from django.utils.translation import get_language
 
 from signals.models import NAME_LANGUAGES
 from workflow.states import State
-
-# Below this many matches the count is exact; above, the planner's estimate.
-EXACT_COUNT_LIMIT = 10_000
 
 
 class _Args(list):
@@ -119,34 +114,3 @@ def features_json(page: QuerySet, *, request=None) -> str:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
-
-
-def count_capped(queryset: QuerySet) -> int | None:
-    """The exact count if it is at most EXACT_COUNT_LIMIT, else None: the rows beyond the
-    limit are never read."""
-    sql, params = queryset.values("pk").order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM ({sql} LIMIT {EXACT_COUNT_LIMIT + 1}) AS capped",  # noqa: S608
-            params,
-        )
-        (count,) = cursor.fetchone()
-    return count if count <= EXACT_COUNT_LIMIT else None
-
-
-def count_fast(queryset: QuerySet) -> tuple[int, bool]:
-    """(count, is_estimate): exact up to EXACT_COUNT_LIMIT, the planner's estimate above.
-
-    An exact count of a million rows costs more than the page it describes.
-    """
-    count = count_capped(queryset)
-    if count is not None:
-        return count, False
-    sql, params = queryset.values("pk").order_by().query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    estimate = int(plan[0]["Plan"]["Plan Rows"])
-    return max(estimate, EXACT_COUNT_LIMIT + 1), True

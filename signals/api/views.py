@@ -11,10 +11,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from config.paging import count_fast
 from geo.routing import OutsideTerritory
 from signals import mapcells
 from signals.api.filters import BBoxFilter, SignalFilter
-from signals.api.geojson import count_fast, features_json
+from signals.api.geojson import features_json
 from signals.api.serializers import (
     AggregatesQuerySerializer,
     CategoryTreeSerializer,

@@ -70,7 +70,7 @@ def test_items_are_geojson_with_counts_and_paging_links(client, city):
 def test_large_matches_are_not_counted(client, city, monkeypatch):
     # Above the count limit numberMatched is left out (the standard makes it optional)
     # rather than paid for on every page; below it, it is exact.
-    monkeypatch.setattr("signals.api.geojson.EXACT_COUNT_LIMIT", 2)
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 2)
     page = client.get(f"{BASE}/collections/signals/items?limit=1").json()
     assert "numberMatched" not in page and page["numberReturned"] == 1
     narrow = client.get(f"{BASE}/collections/signals/items", {"status": "rejected"}).json()

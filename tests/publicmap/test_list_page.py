@@ -67,7 +67,7 @@ def test_filters_stay_in_the_page_links(client, sixty):
 def test_large_counts_are_estimated_and_said_to_be(client, sixty, monkeypatch):
     # Above the exact-count limit the planner's estimate stands in for a count of every
     # report; the page says "about", and the pages themselves stay exact.
-    monkeypatch.setattr("signals.api.geojson.EXACT_COUNT_LIMIT", 10)
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 10)
     html = client.get("/signalements/", {"page": "2"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert status_line(html).startswith("Environ ")
     assert "sur environ" in pager(html)

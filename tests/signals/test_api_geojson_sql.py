@@ -95,7 +95,7 @@ def test_internal_note_and_private_photo_stay_out(api_client, signals):
 
 
 def test_large_counts_are_estimates_and_pages_still_link(api_client, signals, monkeypatch):
-    monkeypatch.setattr(geojson, "EXACT_COUNT_LIMIT", 1)
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 1)
     response = api_client.get(URL, {"page_size": 1})
     assert response["X-Count-Estimated"] == "true"
     body = response.json()
