@@ -32,6 +32,9 @@ class ActiveCategories:
     by_code: dict[str, Category] = field(default_factory=dict)
     # Codes of each category's active sub-categories, in display order.
     children: dict[int, list[str]] = field(default_factory=dict)
+    # Every active category in the staff filters' order: sub-types by their type's
+    # position then their own, types last.
+    listed: tuple[Category, ...] = ()
 
 
 _loaded = ActiveCategories(token="")
@@ -52,9 +55,16 @@ def categories_active() -> ActiveCategories:
         for category in rows:  # ordered by position, name (Meta.ordering)
             if category.parent_id is not None:
                 children.setdefault(category.parent_id, []).append(category.code)
+        listed = sorted(  # a stable sort: position, then name, among equals
+            rows,
+            key=lambda c: (c.parent is None, c.parent.position if c.parent else 0, c.position),
+        )
         # One assignment: threads of the same worker see the old copy or the new one.
         loaded = _loaded = ActiveCategories(
-            token=token, by_code={c.code: c for c in rows}, children=children
+            token=token,
+            by_code={c.code: c for c in rows},
+            children=children,
+            listed=tuple(listed),
         )
     return loaded
 
@@ -76,6 +86,12 @@ def category_active_children(category: Category) -> list[str] | None:
     if held is None or held.pk != category.pk:
         return None
     return loaded.children.get(category.pk, [])
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """(code, "Type › Sub-type") of every active category, named in the active language:
+    the staff filters' select list, without a query on every page."""
+    return [(category.code, str(category)) for category in categories_active().listed]
 
 
 def categories_changed() -> None:

@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from geo.models import Service
+from signals.categories import category_choices
 from signals.models import Category, Signal
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
@@ -77,10 +78,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
-        categories = Category.objects.filter(is_active=True).select_related("parent")
-        self.fields["category"].choices = [("", _("All"))] + [
-            (c.code, str(c)) for c in categories.order_by("parent__position", "position")
-        ]
+        # The process's copy of the categories (signals.categories): the list is on every
+        # page of the queue, and the table changes a few times a year.
+        self.fields["category"].choices = [("", _("All")), *category_choices()]
         services = services if services is not None else Service.objects.all()
         self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
 

@@ -28,16 +28,36 @@ def _select(html: str, name: str) -> str:
     return re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
 
 
-def test_the_queue_page_runs_seven_queries(client, city, django_assert_num_queries):
+def test_the_queue_page_runs_six_queries(client, city, django_assert_num_queries):
     for _ in range(3):
         make_signal(city.category, INSIDE_WEST)
     client.force_login(city.agent)
-    # Session, user, the agent's services and role (one query), the filter's categories,
-    # the chosen category's ids, the page, the counts per status.
-    with django_assert_num_queries(7):
+    client.get("/gestion/")  # the process loads its copy of the categories once
+    # Session, user, the agent's services and role (one query), the chosen category's
+    # ids, the page, the counts per status. The filter's categories are the process's.
+    with django_assert_num_queries(6):
         response = client.get("/gestion/", {"status": "new", "category": city.category.code})
     assert response.status_code == 200
     assert response.content.decode().count('name="selected"') == 4
+
+
+def test_a_new_category_filters_at_once_and_a_deactivated_one_leaves_the_list(client, city):
+    client.force_login(city.agent)
+    assert '"pothole"' not in _select(client.get("/gestion/").content.decode(), "category")
+
+    added = CategoryFactory(code="pothole", name="Nid-de-poule", parent=city.category.parent)
+    listed = _select(client.get("/gestion/").content.decode(), "category")
+    assert f'<option value="pothole">{added.parent.name} › Nid-de-poule</option>' in listed
+    # A signal of the new category can be found with it at once.
+    make_signal(added, INSIDE_WEST)
+    page = client.get("/gestion/", {"category": "pothole"})
+    assert page.status_code == 200
+    assert page.content.decode().count('name="selected"') == 1
+
+    added.is_active = False
+    added.save()
+    listed = _select(client.get("/gestion/").content.decode(), "category")
+    assert '"pothole"' not in listed
 
 
 def test_the_filters_show_what_was_chosen_after_submit(client, city):
@@ -115,6 +135,23 @@ def test_each_row_shows_status_category_dates_and_the_overdue_badge(client, city
     # The signal that is not late has neither the class nor the badge.
     fresh = re.search(rf"<tr class=\"\">(?:(?!</tr>).)*{city.ours.reference}.*?</tr>", html, re.S)
     assert fresh and "badge" not in fresh.group(0)
+
+
+def test_a_row_escapes_what_residents_typed_and_keeps_a_90_character_text_whole(client, city):
+    typed = make_signal(
+        city.category,
+        INSIDE_WEST,
+        description="<script>alert(1)</script> & " + "y" * 62,  # 90 characters
+        address='5 "rue" <b>Oberkampf</b>',
+    )
+    client.force_login(city.agent)
+    html = client.get("/gestion/", {"status": "new"}).content.decode()
+    row = re.search(rf"<tr class=\"\">(?:(?!</tr>).)*{typed.reference}.*?</tr>", html, re.S)
+    assert row, html
+    row = row.group(0)
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt; &amp; " + "y" * 62 + "<br><small>" in row
+    assert "<small>5 &quot;rue&quot; &lt;b&gt;Oberkampf&lt;/b&gt;</small>" in row
+    assert "<script>" not in row and "<b>" not in row
 
 
 def test_the_rows_follow_the_language(client, city):
