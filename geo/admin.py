@@ -12,6 +12,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from geo.models import Service, ServiceArea
 from geo.services import service_area_create, service_area_update
+from signals.models import Category
 
 
 @admin.register(Service)
@@ -29,6 +30,20 @@ class ServiceAreaAdmin(LeafletGeoAdmin):
     search_fields = ["name", "service__name"]
     filter_horizontal = ["categories"]
     fields = ["service", "name", "priority", "categories", "geom"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match is not None and match.url_name == "geo_servicearea_changelist":
+            # The list shows no geometry, and one area can hold 500,000 vertices.
+            queryset = queryset.defer("geom")
+        return queryset
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "categories":
+            # Each sub-type is listed as "Type › Sub-type": its parent comes in the same query.
+            kwargs["queryset"] = Category.objects.select_related("parent")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description=_("area (km²)"), ordering="area_m2")
     def area_km2(self, area: ServiceArea) -> str:

@@ -46,6 +46,12 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_en", "code"]
     inlines = [SubCategoryInline]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            # Options are named "Type › Sub-type": the parents come in the same query.
+            kwargs["queryset"] = Category.objects.select_related("parent")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_deleted_objects(self, objs, request):
         """Refuses, as for a protected object, to delete the only categories of an area:
         its emptied list would mean "every category", and it would take every report
