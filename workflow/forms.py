@@ -149,7 +149,7 @@ class DuplicateOfField(forms.CharField):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"), choices=State.choices)
+    to = forms.ChoiceField(label=_("New status"), choices=State.choices, widget=PlainSelect)
     message = forms.CharField(
         label=_("Public message"),
         required=False,
@@ -183,7 +183,7 @@ class TransitionForm(forms.Form):
 
 class TransferForm(forms.Form):
     service = forms.ModelChoiceField(
-        label=_("Service"), queryset=Service.objects.filter(is_active=True)
+        label=_("Service"), queryset=Service.objects.filter(is_active=True), widget=PlainSelect
     )
     reason = forms.CharField(
         label=_("Reason (internal)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -197,6 +197,7 @@ class CategoryChangeForm(forms.Form):
         queryset=Category.objects.filter(is_active=True, parent__isnull=False).select_related(
             "parent"
         ),
+        widget=PlainSelect,
     )
     note = forms.CharField(
         label=_("Internal note"),

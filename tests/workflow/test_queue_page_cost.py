@@ -10,7 +10,7 @@ from django.test.html import parse_html
 from django.utils import timezone
 
 from tests.factories import INSIDE_WEST, CategoryFactory, make_signal
-from workflow.forms import PlainSelect
+from workflow.forms import CategoryChangeForm, PlainSelect, TransferForm
 from workflow.models import Membership
 from workflow.selectors import (
     is_staff_member,
@@ -104,6 +104,23 @@ def test_the_plain_select_writes_what_django_select_writes():
             "category", value, {"id": "id_category"}
         )
         assert parse_html(ours) == parse_html(django)
+
+
+def test_the_signal_pages_model_selects_write_what_django_select_writes(city):
+    """The transfer and category forms list model choices (ids, "---------" first)."""
+
+    for form, name in (
+        (CategoryChangeForm(data={"category": str(city.category.pk)}), "category"),
+        (TransferForm(data={"service": str(city.proprete.pk)}), "service"),
+        (TransferForm(), "service"),
+    ):
+        field = form.fields[name]
+        value = form[name].value()
+        ours = field.widget.render(name, value, {"id": f"id_{name}"})
+        django = forms.Select(choices=field.choices).render(name, value, {"id": f"id_{name}"})
+        assert isinstance(field.widget, PlainSelect)
+        assert parse_html(ours) == parse_html(django)
+        assert ours.count("<option") == len(list(field.choices))
 
 
 def test_each_row_shows_status_category_dates_and_the_overdue_badge(client, city):
