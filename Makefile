@@ -7,7 +7,7 @@ PYTEST_ARGS ?= -n 2
 PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 
-.PHONY: run test setup system python-env database migrate messages demo lint format bench bench-load clean-db
+.PHONY: run test setup system python-env database migrate messages static demo lint format bench bench-load clean-db
 
 run: setup demo
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
@@ -38,6 +38,10 @@ migrate:
 messages:
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools --ignore=node_modules >/dev/null
 
+# What production's whitenoise serves (STATIC_ROOT): the benchmark's gunicorn runs as production does.
+static:
+	$(MANAGE) collectstatic --noinput >/dev/null
+
 browser-deps:
 	@if [ -f package-lock.json ]; then npm ci --silent --no-audit --no-fund; fi
 
@@ -48,7 +52,7 @@ demo:
 # database (BENCH_DATABASE_URL, else DATABASE_URL's name + "_bench"), built once and cached,
 # then every hot path against its lower bound; writes bench/RESULTS.md. BENCH_ARGS=--smoke
 # runs the small version in seconds.
-bench: system python-env database messages
+bench: system python-env database messages static
 	$(PY) -m bench $(BENCH_ARGS)
 
 # 2,000 signals from 20 clients (with retries) on gunicorn, agents transitioning: nothing lost.
