@@ -123,10 +123,16 @@ not one that no longer does; an absolute target for the page (e.g. ≤ 60 ms end
 this machine) would measure what agents feel. Earlier work on the page's own cost (#6,
 third session) stays: 7 queries instead of 12 (tests/workflow/test_queue_page_cost.py pins
 them), rows built with `format_html` from only the columns they show
-(`workflow/queue_table.py`), select lists written in Python (`PlainSelect`). Next steps if
-the page must get faster still: cache the filter's category list per process (as reports
-do, `signals.categories`), and build the 50 rows from `values()` rather than model instances
-(~200 instances per page).
+(`workflow/queue_table.py`), select lists written in Python (`PlainSelect`). Then (#6, eighth
+session) 6 queries: the filter's category list is the process's copy of the categories
+(`signals.categories`, as reports use it), which took the form from ~5 to ~1 ms of CPU; the
+rows are escaped without `format_html`'s check of every value for a lazy translation, and a
+text short enough is not walked character by character by `Truncator` (the rows' HTML
+14 → 8 ms, the old and new code interleaved, the same HTML). In one process the
+page went from ~44 to ~35 ms of CPU on this (slow) host, of which the rows' query and model
+instances ~10 ms, the rows' HTML ~6 ms, the template ~8 ms, session, user and access ~4 ms.
+Next step if the page must get faster still: build the 50 rows from `values()` rather than
+~150 model instances (a few ms).
 """,
     "_general": """
 Everything runs on one machine: PostgreSQL, gunicorn's two workers and the load generator
