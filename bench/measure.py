@@ -58,6 +58,28 @@ def timed(fn: Callable, repeats: int, warmup: int = 1) -> Stats:
     return Stats(samples)
 
 
+def timed_pair(
+    first: Callable, second: Callable, repeats: int, warmup: int = 1
+) -> tuple[Stats, Stats]:
+    """`first` and `second` (a path and its lower bound) timed alternately, in ABBA order.
+
+    Timed one after the other, a change of the host's speed between the two series (on a
+    shared machine, within seconds) would show in their ratio as if it were the code's;
+    alternating puts any drift on both alike, and ABBA lets neither always run first.
+    """
+    for _ in range(warmup):
+        first()
+        second()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(repeats):
+        order = ((0, first), (1, second)) if i % 2 == 0 else ((1, second), (0, first))
+        for which, fn in order:
+            started = time.perf_counter()
+            fn()
+            samples[which].append((time.perf_counter() - started) * 1000)
+    return Stats(samples[0]), Stats(samples[1])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

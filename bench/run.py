@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from bench import calibration, city, measure
-from bench.measure import Stats, fmt_ms, timed
+from bench.measure import Stats, fmt_ms, timed, timed_pair
 from bench.notes import NOTES
 from config.prepared import prepared_cursor
 from geo.models import Service
@@ -180,8 +180,7 @@ def bench_routing(profile: Profile, rng: random.Random) -> list[Row]:
                 cursor.execute(sql, _routing_params(point, category), prepare=True)
                 cursor.fetchall()
 
-        raw_stats = timed(raw, profile.routing, warmup=20)
-        ours_stats = timed(ours, profile.routing, warmup=20)
+        ours_stats, raw_stats = timed_pair(ours, raw, profile.routing, warmup=20)
         ratio = ours_stats.p50 / raw_stats.p50
         execution, planning = _in_database(sql, points[: max(5, profile.routing // 8)])
         rows.append(
@@ -252,11 +251,11 @@ def _routing_huge(profile: Profile, rng: random.Random) -> Row:
         for _ in range(50)
     ]
     huge_next, simple_next = _cycle(points), _cycle(points)
-    huge = timed(
-        lambda: service_for_point(point=huge_next(), category=huge_leaf), profile.routing, 20
-    )
-    simple = timed(
-        lambda: service_for_point(point=simple_next(), category=simple_leaf), profile.routing, 20
+    huge, simple = timed_pair(
+        lambda: service_for_point(point=huge_next(), category=huge_leaf),
+        lambda: service_for_point(point=simple_next(), category=simple_leaf),
+        profile.routing,
+        warmup=20,
     )
     return Row(
         "routing_huge",
@@ -313,8 +312,7 @@ def bench_geojson(profile: Profile, port: int, target: int) -> list[Row]:
             )
             cursor.fetchone()
 
-    baseline = timed(one_query, profile.http)
-    ours = timed(http, profile.http)
+    ours, baseline = timed_pair(http, one_query, profile.http)
     ratio = ours.p50 / baseline.p50
     rows = [
         Row(
@@ -589,8 +587,7 @@ def bench_queue(profile: Profile, port: int) -> list[Row]:
             status, body = measure.get(port, url, headers={"Cookie": cookie})
             assert status == 200, (status, body[:300])
 
-        baseline = timed(in_sql, profile.http * 2)
-        ours = timed(http, profile.http * 2)
+        ours, baseline = timed_pair(http, in_sql, profile.http * 2)
         execution = _execution_ms(statements, repeats=5)
         ratio = ours.p50 / baseline.p50
         rows.append(
