@@ -8,10 +8,12 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import PlainSelect
 from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
+from signals.categories import categories_by_type
 from signals.held_photos import photos_held
 from signals.photos import InvalidPhotos, photos_clean
-from signals.selectors import categories_reportable, category_tree, signals_nearby
+from signals.selectors import categories_reportable, signals_nearby
 from workflow.states import State
 
 
@@ -129,15 +131,9 @@ class ReportForm(forms.Form):
         """[(type, [(sub-type, checked)])] for the two-level radio list."""
         chosen = self.data.get("category") if self.is_bound else self.initial.get("category")
         return [
-            (parent, [(child, child.code == chosen) for child in _active_children(parent)])
-            for parent in category_tree()
+            (parent, [(child, child.code == chosen) for child in children])
+            for parent, children in categories_by_type()
         ]
-
-
-def _active_children(parent):
-    return sorted(
-        (c for c in parent.children.all() if c.is_active), key=lambda c: (c.position, c.name)
-    )
 
 
 def _flatten(messages) -> list[str]:
@@ -162,9 +158,12 @@ PERIODS = {
 class SignalFilterForm(forms.Form):
     """The map's and the list's filters, translated into the API's query parameters."""
 
-    category = forms.ChoiceField(label=_("Category"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False, widget=PlainSelect)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All")), *State.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All")), *State.choices],
+        widget=PlainSelect,
     )
     period = forms.ChoiceField(
         label=_("Period"),
@@ -175,17 +174,20 @@ class SignalFilterForm(forms.Form):
             ("30", _("in the last 30 days")),
             ("365", _("in the last 12 months")),
         ],
+        widget=PlainSelect,
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # From the process's copy of the categories: the map and the list show this on every
+        # visit, and the table changes a few times a year.
         choices = [("", _("All"))]
-        for parent in category_tree():
+        for parent, children in categories_by_type():
             choices.append(
                 (
                     parent.display_name,
                     [(parent.code, _("All of “%s”") % parent.display_name)]
-                    + [(c.code, c.display_name) for c in _active_children(parent)],
+                    + [(c.code, c.display_name) for c in children],
                 )
             )
         self.fields["category"].choices = choices

@@ -35,6 +35,8 @@ class ActiveCategories:
     # Every active category in the staff filters' order: sub-types by their type's
     # position then their own, types last.
     listed: tuple[Category, ...] = ()
+    # The active types (top-level categories), in display order.
+    types: tuple[Category, ...] = ()
 
 
 _loaded = ActiveCategories(token="")
@@ -65,6 +67,7 @@ def categories_active() -> ActiveCategories:
             by_code={c.code: c for c in rows},
             children=children,
             listed=tuple(listed),
+            types=tuple(c for c in rows if c.parent_id is None),
         )
     return loaded
 
@@ -92,6 +95,17 @@ def category_choices() -> list[tuple[str, str]]:
     """(code, "Type › Sub-type") of every active category, named in the active language:
     the staff filters' select list, without a query on every page."""
     return [(category.code, str(category)) for category in categories_active().listed]
+
+
+def categories_by_type() -> list[tuple[Category, list[Category]]]:
+    """Each active type with its active sub-types, both in display order: the tree that
+    the public filters list (as `signals.selectors.category_tree` reads it), held by the
+    process. The instances are the process's own: read them, never change them."""
+    loaded = categories_active()
+    return [
+        (kind, [loaded.by_code[code] for code in loaded.children.get(kind.pk, [])])
+        for kind in loaded.types
+    ]
 
 
 def categories_changed() -> None:

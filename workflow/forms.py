@@ -1,44 +1,14 @@
 """Input of the staff pages (and of the staff API's queue filters)."""
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from config.widgets import PlainSelect
 from geo.models import Service
 from signals.categories import category_choices
 from signals.models import Category, Signal
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
-
-
-class PlainSelect(forms.Select):
-    """A `<select>` of flat choices written in Python, with the HTML of `forms.Select`.
-
-    Django renders each `<option>` through its own template (and one more for its
-    attributes): for the queue's category list that was a few milliseconds on every
-    page. Grouped choices go to `forms.Select`'s templates.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        choices = list(self.choices)
-        if any(isinstance(label, (list, tuple)) for _value, label in choices):
-            return super().render(name, value, attrs, renderer)
-        chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option, " selected" if str(option) in chosen else "", label)
-                for option, label in choices
-            ),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>',
-            name,
-            flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
-        )
 
 
 class QueueFilterForm(forms.Form):

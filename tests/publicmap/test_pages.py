@@ -66,6 +66,36 @@ def test_the_report_form_lists_categories_in_two_levels_with_icons(client, city)
     assert html.count('accept="image/*" capture="environment"') == 3
 
 
+def test_the_filters_and_the_report_form_follow_the_categories_as_they_change(client, city):
+    def listed() -> tuple[str, str, str]:
+        home = client.get("/").content.decode()
+        filters = re.search(r'<select name="category".*?</select>', home, re.S).group(0)
+        radios = re.findall(
+            r'name="category" value="([^"]+)"', client.get("/signaler/").content.decode()
+        )
+        return filters, " ".join(radios), client.get("/signalements/").content.decode()
+
+    filters, radios, page = listed()
+    assert re.search(
+        r'<optgroup label="Graffitis">\s*<option value="graffitis">Tout « Graffitis »</option>'
+        r'\s*<option value="graffitis-tag">Graffiti ou tag</option>\s*</optgroup>',
+        filters,
+    ), filters
+    assert radios == "graffitis-tag"
+
+    CategoryFactory(code="graffitis-fresque", name="Fresque abîmée", parent=city.parent)
+    filters, radios, page = listed()
+    assert '<option value="graffitis-fresque">Fresque abîmée</option>' in filters
+    assert radios == "graffitis-fresque graffitis-tag"  # by position, then name
+    assert '<option value="graffitis-fresque">Fresque abîmée</option>' in page
+
+    city.is_active = False
+    city.save()
+    filters, radios, page = listed()
+    assert "graffitis-tag" not in filters and "graffitis-tag" not in page
+    assert radios == "graffitis-fresque"
+
+
 def test_a_report_without_javascript_is_stored_and_shows_its_reference(client, city):
     response = client.post("/signaler/", report_data(email="Ana@Example.org", photos=[a_jpeg()]))
     signal = Signal.objects.get()

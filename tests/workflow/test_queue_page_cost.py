@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.test.html import parse_html
 from django.utils import timezone
 
+from config.widgets import PlainSelect
 from tests.factories import INSIDE_WEST, CategoryFactory, make_signal
-from workflow.forms import CategoryChangeForm, PlainSelect, TransferForm
+from workflow.forms import CategoryChangeForm, TransferForm
 from workflow.models import Membership
 from workflow.selectors import (
     is_staff_member,
@@ -94,9 +95,16 @@ def test_a_category_added_or_renamed_shows_in_the_filter_at_once(client, city):
     assert '<option value="banc-casse">' in after
 
 
-def test_the_plain_select_writes_what_django_select_writes():
+@pytest.mark.parametrize("grouped", [False, True])
+def test_the_plain_select_writes_what_django_select_writes(grouped):
     choices = [("", "Tout"), ("a&b", "Propreté › <Déchets>"), ("2", 'Guillemets "x"')]
-    for value in (None, "", "a&b", "2", "absent"):
+    if grouped:  # as the public filters list them: each type, then its sub-types
+        choices = [
+            ("", "Tout"),
+            ("Propreté <&>", [("a&b", "Tout « Propreté »"), ("2", 'Guillemets "x"')]),
+            ("Voirie", [("3", "Nid de poule")]),
+        ]
+    for value in (None, "", "a&b", "2", "3", "absent"):
         ours = PlainSelect(choices=choices, attrs={"class": "f"}).render(
             "category", value, {"id": "id_category"}
         )
