@@ -66,6 +66,8 @@ def timed_pair(
     Timed one after the other, a change of the host's speed between the two series (on a
     shared machine, within seconds) would show in their ratio as if it were the code's;
     alternating puts any drift on both alike, and ABBA lets neither always run first.
+    For two sides of comparable work: a much smaller one, run between the other's calls,
+    finds the CPU's caches cold and is timed slower than it can run.
     """
     for _ in range(warmup):
         first()
