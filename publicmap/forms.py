@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.widgets import PlainSelect
 from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
-from signals.categories import categories_by_type
+from signals.categories import categories_by_type, category_filter_choices
 from signals.held_photos import photos_held
 from signals.photos import InvalidPhotos, photos_clean
 from signals.selectors import categories_reportable, signals_nearby
@@ -181,16 +181,7 @@ class SignalFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # From the process's copy of the categories: the map and the list show this on every
         # visit, and the table changes a few times a year.
-        choices = [("", _("All"))]
-        for parent, children in categories_by_type():
-            choices.append(
-                (
-                    parent.display_name,
-                    [(parent.code, _("All of “%s”") % parent.display_name)]
-                    + [(c.code, c.display_name) for c in children],
-                )
-            )
-        self.fields["category"].choices = choices
+        self.fields["category"].choices = [("", _("All")), *category_filter_choices()]
 
     def api_params(self) -> QueryDict:
         params = QueryDict(mutable=True)

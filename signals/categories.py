@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from signals.models import Category
 
@@ -32,9 +33,6 @@ class ActiveCategories:
     by_code: dict[str, Category] = field(default_factory=dict)
     # Codes of each category's active sub-categories, in display order.
     children: dict[int, list[str]] = field(default_factory=dict)
-    # Every active category in the staff filters' order: sub-types by their type's
-    # position then their own, types last.
-    listed: tuple[Category, ...] = ()
     # The active types (top-level categories), in display order.
     types: tuple[Category, ...] = ()
 
@@ -57,16 +55,11 @@ def categories_active() -> ActiveCategories:
         for category in rows:  # ordered by position, name (Meta.ordering)
             if category.parent_id is not None:
                 children.setdefault(category.parent_id, []).append(category.code)
-        listed = sorted(  # a stable sort: position, then name, among equals
-            rows,
-            key=lambda c: (c.parent is None, c.parent.position if c.parent else 0, c.position),
-        )
         # One assignment: threads of the same worker see the old copy or the new one.
         loaded = _loaded = ActiveCategories(
             token=token,
             by_code={c.code: c for c in rows},
             children=children,
-            listed=tuple(listed),
             types=tuple(c for c in rows if c.parent_id is None),
         )
     return loaded
@@ -91,12 +84,6 @@ def category_active_children(category: Category) -> list[str] | None:
     return loaded.children.get(category.pk, [])
 
 
-def category_choices() -> list[tuple[str, str]]:
-    """(code, "Type › Sub-type") of every active category, named in the active language:
-    the staff filters' select list, without a query on every page."""
-    return [(category.code, str(category)) for category in categories_active().listed]
-
-
 def categories_by_type() -> list[tuple[Category, list[Category]]]:
     """Each active type with its active sub-types, both in display order: the tree that
     the public filters list (as `signals.selectors.category_tree` reads it), held by the
@@ -105,6 +92,20 @@ def categories_by_type() -> list[tuple[Category, list[Category]]]:
     return [
         (kind, [loaded.by_code[code] for code in loaded.children.get(kind.pk, [])])
         for kind in loaded.types
+    ]
+
+
+def category_filter_choices() -> list:
+    """A filter's choices, in the active language: each active type as a group holding
+    "All of <type>" then its active sub-types. The public map and list and the staff queue
+    offer the same list, built from the process's copy rather than a query per page."""
+    return [
+        (
+            kind.display_name,
+            [(kind.code, _("All of “%s”") % kind.display_name)]
+            + [(child.code, child.display_name) for child in children],
+        )
+        for kind, children in categories_by_type()
     ]
 
 

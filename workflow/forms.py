@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.widgets import PlainSelect
 from geo.models import Service
-from signals.categories import category_choices
+from signals.categories import category_filter_choices
 from signals.models import Category, Signal
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
@@ -49,8 +49,9 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, services=None, **kwargs):
         super().__init__(*args, **kwargs)
         # The process's copy of the categories (signals.categories): the list is on every
-        # page of the queue, and the table changes a few times a year.
-        self.fields["category"].choices = [("", _("All")), *category_choices()]
+        # page of the queue, and the table changes a few times a year. Grouped by type, as
+        # on the public map: a type (all its sub-types) or one sub-type.
+        self.fields["category"].choices = [("", _("All")), *category_filter_choices()]
         services = services if services is not None else Service.objects.all()
         self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
 

@@ -48,7 +48,10 @@ def test_a_new_category_filters_at_once_and_a_deactivated_one_leaves_the_list(cl
 
     added = CategoryFactory(code="pothole", name="Nid-de-poule", parent=city.category.parent)
     listed = _select(client.get("/gestion/").content.decode(), "category")
-    assert f'<option value="pothole">{added.parent.name} › Nid-de-poule</option>' in listed
+    group = re.search(rf'<optgroup label="{added.parent.name}">(.*?)</optgroup>', listed).group(1)
+    # The type first (all its sub-types), then each sub-type: the public map's list.
+    assert group.startswith(f'<option value="{added.parent.code}">Tout « {added.parent.name} »')
+    assert '<option value="pothole">Nid-de-poule</option>' in group
     # A signal of the new category can be found with it at once.
     make_signal(added, INSIDE_WEST)
     page = client.get("/gestion/", {"category": "pothole"})
