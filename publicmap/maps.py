@@ -126,7 +126,7 @@ def _map_model(
     )
     expected = {_CENTER: 1, _MARKER: 1 if with_marker else 0}
     found = {spot: parts.script.count(_position(spot)) for spot in expected}
-    if found != expected:  # folium writes locations some other way: fill nothing in
+    if found != expected:  # folium writes locations some other way: never serve a wrong map
         raise RuntimeError(f"map placeholders not found as expected: {found}")
     return parts
 
