@@ -2,16 +2,18 @@
 
 Every report looks its category up by code, with its parent (the response
 shows the parent's code) and whether it has active sub-categories (a type is
-refused: residents report under a sub-type). The table holds a few dozen rows
-and changes a few times a year, so each process keeps a copy instead of
-asking PostgreSQL twice per report.
+refused: residents report under a sub-type); the public map's and list's
+filters, the report form's list and the staff queue's filter show the tree.
+The table holds a few dozen rows and changes a few times a year, so each
+process keeps a copy instead of asking PostgreSQL on every report and page.
 
 The copy is tagged with a token kept in the default cache: saving or
 deleting a category drops the token, and every process reloads on its next
-report — at once when the cache is shared (`REDIS_URL`); with per-process
+use — at once when the cache is shared (`REDIS_URL`); with per-process
 memory caches, the other workers' tokens expire after `COPY_SECONDS`. An
-unknown code is always looked up in the database, so a new category is
-usable at once; only a deactivation can lag, by at most `COPY_SECONDS`.
+unknown code is always looked up in the database, so a report under a new
+category is accepted at once; the lists shown (a category added, renamed or
+deactivated) and a deactivation's refusal can lag by at most `COPY_SECONDS`.
 """
 
 import copy
