@@ -17,7 +17,7 @@ from geo.routing import OutsideTerritory
 from opendata.open311.documents import (
     definition_document,
     discovery_document,
-    request_document,
+    request_documents,
     requests_queryset,
     service_document,
 )
@@ -105,8 +105,7 @@ def _requests_list(request, fmt):
     skipped = skip_to(queryset, (page - 1) * size, size + 1)
     rows = list(requests_queryset(skipped)[: size + 1])
     has_next = len(rows) > size
-    documents = [request_document(signal, request) for signal in rows[:size]]
-    response = render(fmt, "service_requests", documents)
+    response = render(fmt, "service_requests", request_documents(rows[:size], request))
     if has_next:
         query = request.GET.copy()
         query["page"] = str(page + 1)
@@ -177,12 +176,12 @@ def requests_collection(request, fmt):
 
 @require_GET
 def request_detail(request, fmt, request_id):
-    signal = requests_queryset(signals_open_data()).filter(reference=request_id).first()
-    if signal is None:
+    row = requests_queryset(signals_open_data().filter(reference=request_id)).first()
+    if row is None:
         return render_errors(
             fmt, 404, [_("No request with the id “%(id)s”.") % {"id": request_id[:40]}]
         )
-    return render(fmt, "service_requests", [request_document(signal, request)])
+    return render(fmt, "service_requests", request_documents([row], request))
 
 
 @require_GET

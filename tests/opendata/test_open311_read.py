@@ -2,9 +2,12 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from opendata.models import ServiceAttribute
+from tests.factories import INSIDE_EAST, make_signal
 from tests.opendata.conftest import INTERNAL_NOTE, PUBLIC_MESSAGE
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +269,25 @@ def test_malformed_attribute_choices_are_refused_by_the_admin_form(city, datatyp
     with pytest.raises(ValidationError) as error:
         attribute.full_clean()
     assert "values" in error.value.message_dict
+
+
+def test_a_longer_list_costs_no_more_queries(client, city, django_assert_max_num_queries):
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get(f"{BASE}/requests.json").json()) == 3
+    for _ in range(9):
+        make_signal(city["graffiti"], INSIDE_EAST)
+    with django_assert_max_num_queries(len(three.captured_queries)):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 12
+
+
+def test_service_names_follow_the_language(client, city):
+    city["pothole"].name_en = "Pothole"
+    city["pothole"].save()
+    english = client.get(f"{BASE}/requests.json", HTTP_ACCEPT_LANGUAGE="en").json()
+    french = client.get(f"{BASE}/requests.json").json()
+    assert [r["service_name"] for r in english] == ["Pothole", "Graffiti ou tag", "Pothole"]
+    assert [r["service_name"] for r in french] == [
+        "Nid de poule",
+        "Graffiti ou tag",
+        "Nid de poule",
+    ]
