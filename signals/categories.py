@@ -3,7 +3,8 @@
 Every report looks its category up by code, with its parent (the response
 shows the parent's code) and whether it has active sub-categories (a type is
 refused: residents report under a sub-type); the public map's and list's
-filters, the report form's list and the staff queue's filter show the tree.
+filters, the report form's list, the staff queue's filter and the API's category
+list show the tree.
 The table holds a few dozen rows and changes a few times a year, so each
 process keeps a copy instead of asking PostgreSQL on every report and page.
 
@@ -88,7 +89,7 @@ def category_active_children(category: Category) -> list[str] | None:
 
 def categories_by_type() -> list[tuple[Category, list[Category]]]:
     """Each active type with its active sub-types, both in display order: the tree that
-    the public filters list (as `signals.selectors.category_tree` reads it), held by the
+    the API's category list, the public filters and the report form show, held by the
     process. The instances are the process's own: read them, never change them."""
     loaded = categories_active()
     return [

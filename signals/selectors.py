@@ -37,14 +37,6 @@ def categories_under(code: str) -> list[int]:
     )
 
 
-def category_tree() -> QuerySet[Category]:
-    return (
-        Category.objects.filter(is_active=True, parent__isnull=True)
-        .prefetch_related("children")
-        .order_by("position", "name")
-    )
-
-
 # A map tile is 256 px wide and covers 360 / 2**zoom degrees of longitude.
 AGGREGATE_CELL_PX = 80
 _EQUATOR_M = 40075016.686

@@ -206,6 +206,9 @@ class SignalPublicSerializer(GeoFeatureModelSerializer):
 
 
 class CategoryTreeSerializer(serializers.ModelSerializer):
+    """A type and its sub-types; the view passes `children` (type pk → its active
+    sub-types, in display order) in the context, from the process's copy."""
+
     name = serializers.CharField(source="display_name", read_only=True)
     children = serializers.SerializerMethodField()
 
@@ -214,10 +217,9 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "icon", "description", "children"]
 
     def get_children(self, category: Category) -> list[dict]:
-        children = [child for child in category.children.all() if child.is_active]
         return [
             {"code": c.code, "name": c.display_name, "icon": c.icon, "description": c.description}
-            for c in sorted(children, key=lambda c: (c.position, c.name))
+            for c in self.context["children"].get(category.pk, [])
         ]
 
 

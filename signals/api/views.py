@@ -26,11 +26,11 @@ from signals.api.serializers import (
     SignalPublicSerializer,
 )
 from signals.api.throttles import SignalCreateThrottle
+from signals.categories import categories_by_type
 from signals.models import Signal
 from signals.selectors import (
     aggregate_cell_size_m,
     categories_under,
-    category_tree,
     signals_aggregated,
     signals_nearby,
     signals_public,
@@ -237,8 +237,18 @@ class SignalDetailView(generics.RetrieveAPIView):
 
 
 class CategoryListView(generics.ListAPIView):
+    """The active types and their sub-types, from the process's copy (no query), as the
+    report form and the filters list them."""
+
     serializer_class = CategoryTreeSerializer
     pagination_class = None
 
     def get_queryset(self):
-        return category_tree()
+        self.tree = categories_by_type()
+        return [kind for kind, _children in self.tree]
+
+    def get_serializer_context(self):
+        # The same copy as get_queryset's, which list() calls first.
+        tree = getattr(self, "tree", None) or categories_by_type()
+        children = {kind.pk: kind_children for kind, kind_children in tree}
+        return {**super().get_serializer_context(), "children": children}

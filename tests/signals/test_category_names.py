@@ -45,6 +45,32 @@ def test_the_category_tree_speaks_the_asked_language_with_french_as_the_fallback
     ]
 
 
+def test_the_category_tree_follows_additions_renames_and_deactivations(
+    client, pothole, django_assert_num_queries
+):
+    def codes() -> list[tuple[str, list[str]]]:
+        body = client.get("/api/v1/categories/").json()
+        return [(kind["code"], [child["code"] for child in kind["children"]]) for kind in body]
+
+    assert codes() == [("voirie", ["nid-de-poule", "trottoir"])]
+    # Read from the process's copy of the categories: no query once it is loaded.
+    with django_assert_num_queries(0):
+        assert len(client.get("/api/v1/categories/").json()) == 1
+    graffiti = ParentCategoryFactory(code="graffitis", name="Graffitis")
+    CategoryFactory(code="tag", name="Tag", parent=graffiti)
+    CategoryFactory(code="bordure", name="Bordure", parent=pothole.parent)
+    assert codes() == [("graffitis", ["tag"]), ("voirie", ["bordure", "nid-de-poule", "trottoir"])]
+    pothole.name = "Nid-de-poule profond"
+    pothole.save()
+    voirie = next(k for k in client.get("/api/v1/categories/").json() if k["code"] == "voirie")
+    assert [child["name"] for child in voirie["children"]][1] == "Nid-de-poule profond"
+    pothole.is_active = False
+    pothole.save()
+    graffiti.is_active = False
+    graffiti.save()
+    assert codes() == [("voirie", ["bordure", "trottoir"])]
+
+
 def test_signals_in_the_api_carry_the_name_in_the_asked_language(client, pothole):
     signal = make_signal(pothole)
     other = make_signal(Category.objects.get(code="trottoir"))
