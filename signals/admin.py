@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -11,7 +12,10 @@ from signals.selectors import signals_matching_text
 
 class EstimatedCountPaginator(Paginator):
     """Counts a large table from the planner's estimate, and reaches a deep page over the
-    primary keys alone (an OFFSET would join every skipped row)."""
+    primary keys alone (an OFFSET would join every skipped row).
+
+    An estimate can overshoot (a filter on correlated columns): a page past the real
+    rows then counts them exactly, once, and shows the real last page and its links."""
 
     @cached_property
     def count(self) -> int:
@@ -19,9 +23,26 @@ class EstimatedCountPaginator(Paginator):
 
     def page(self, number):
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        rows = skip_to(self.object_list, bottom, self.per_page)[: self.per_page]
+        rows = self._rows(number)
+        if not rows and number > 1:
+            self.__dict__["count"] = self.object_list.count()
+            self.__dict__.pop("num_pages", None)
+            self.__dict__.pop("page_range", None)
+            number = self.num_pages
+            rows = self._rows(number)
         return self._get_page(rows, number, self)
+
+    def _rows(self, number: int) -> list:
+        bottom = (number - 1) * self.per_page
+        return list(skip_to(self.object_list, bottom, self.per_page)[: self.per_page])
+
+
+class EstimatedCountChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The paginator may have found the estimate too high and served the real last page.
+        self.result_count = self.paginator.count
+        self.page_num = min(self.page_num, self.paginator.num_pages)
 
 
 class SubCategoryInline(admin.TabularInline):
@@ -87,6 +108,9 @@ class SignalAdmin(admin.ModelAdmin):
     # A city's table is counted from the planner's estimate (exact below 10,000), once.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return EstimatedCountChangeList
 
     def get_search_results(self, request, queryset, search_term):
         # The staff queue's search: an exact reference off its unique index, description and

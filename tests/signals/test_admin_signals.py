@@ -75,3 +75,25 @@ def test_pages_show_every_signal_once_with_the_same_queries_per_page(admin_clien
     with CaptureQueriesContext(connection) as many:
         admin_client.get(LIST)
     assert len(many) == len(few)
+
+
+def test_an_overshooting_estimate_leads_to_the_real_last_page(admin_client, tag, monkeypatch):
+    # Above EXACT_COUNT_LIMIT the count is the planner's estimate, which a filter on
+    # correlated columns can overshoot: page links then run past the last real rows.
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 1)
+    monkeypatch.setattr("signals.admin.SignalAdmin.list_per_page", 2)
+    oldest = make_signal(tag, created_at=timezone.now() - timedelta(days=3))
+    for _ in range(4):
+        make_signal(tag)
+    with connection.cursor() as cursor:
+        # The planner now believes the table holds a thousand times more rows.
+        cursor.execute(
+            "UPDATE pg_class SET reltuples = 5000, relpages = 100 WHERE relname = 'signals_signal'"
+        )
+    response = admin_client.get(LIST, {"p": "20"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert shown(html) == [oldest.reference]
+    # It is the real last page, and the page links end there.
+    assert '<span class="this-page">3</span>' in html and 'href="?p=2"' in html
+    assert "?p=4" not in html
