@@ -66,7 +66,9 @@ class StatusChange(models.Model):
         related_name="+",
         db_index=False,  # partial index in Meta
     )
-    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # Not indexed: history is always read per signal (its signal_id index), and an index
+    # on the date alone, which no query used, cost every report and transition a write.
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
