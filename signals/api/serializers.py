@@ -206,9 +206,7 @@ class SignalPublicSerializer(GeoFeatureModelSerializer):
 
 
 class CategoryTreeSerializer(serializers.ModelSerializer):
-    """A type and its sub-types; the view passes `children` (type pk → its active
-    sub-types, in display order) in the context, from the process's copy."""
-
+    # The view passes `children` in the context: type pk → its active sub-types, in order.
     name = serializers.CharField(source="display_name", read_only=True)
     children = serializers.SerializerMethodField()
 
