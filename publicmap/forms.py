@@ -10,10 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from config.widgets import PlainSelect
 from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
-from signals.categories import categories_by_type, category_filter_choices
+from signals.categories import categories_to_report, category_filter_choices
 from signals.held_photos import photos_held
 from signals.photos import InvalidPhotos, photos_clean
-from signals.selectors import categories_reportable, signals_nearby
+from signals.selectors import signals_nearby
 from workflow.states import State
 
 
@@ -51,8 +51,10 @@ class ReportForm(forms.Form):
             token = self.data.get("held_photos", "")
             held = photos_held(token=token)
             self.held, self.held_gone = held or [], bool(token) and held is None
+        # The list shown, from the process's copy of the categories: no query.
+        self.to_report = categories_to_report()
         self.fields["category"].choices = [
-            (c.code, c.display_name) for c in categories_reportable().order_by("code")
+            (c.code, c.display_name) for _kind, choices in self.to_report for c in choices
         ]
         self.extra_errors: dict[str, list[str]] = {}
         self.validated: dict = {}
@@ -128,11 +130,12 @@ class ReportForm(forms.Form):
         self.add_error(None, _("Some information is missing or wrong: see below."))
 
     def category_groups(self):
-        """[(type, [(sub-type, checked)])] for the two-level radio list."""
+        """[(type, [(choice, checked)])] for the two-level radio list: a type's sub-types, or
+        the type itself when it has none."""
         chosen = self.data.get("category") if self.is_bound else self.initial.get("category")
         return [
-            (parent, [(child, child.code == chosen) for child in children])
-            for parent, children in categories_by_type()
+            (kind, [(choice, choice.code == chosen) for choice in choices])
+            for kind, choices in self.to_report
         ]
 
 

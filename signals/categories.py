@@ -1,8 +1,9 @@
-"""The active categories, held by each process: a report names one, and need not query it.
+"""The offered categories (active, under an active type), held by each process: a report
+names one, and need not query it.
 
 Every report looks its category up by code, with its parent (the response
-shows the parent's code) and whether it has active sub-categories (a type is
-refused: residents report under a sub-type); the public map's and list's
+shows the parent's code) and whether it has active sub-categories (a type that has
+some is refused: residents report under one of them); the public map's and list's
 filters, the report form's list, the staff queue's filter and the API's category
 list show the tree.
 The table holds a few dozen rows and changes a few times a year, so each
@@ -22,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from signals.models import Category
@@ -53,7 +55,7 @@ def categories_active() -> ActiveCategories:
             token = cache.get(COPY_KEY) or token
     loaded = _loaded
     if loaded.token != token:
-        rows = list(Category.objects.filter(is_active=True).select_related("parent"))
+        rows = list(offered_categories().select_related("parent"))
         children: dict[int, list[str]] = {}
         for category in rows:  # ordered by position, name (Meta.ordering)
             if category.parent_id is not None:
@@ -66,6 +68,12 @@ def categories_active() -> ActiveCategories:
             types=tuple(c for c in rows if c.parent_id is None),
         )
     return loaded
+
+
+def offered_categories() -> QuerySet[Category]:
+    """The categories residents see: active, and for a sub-type, under an active type (a
+    deactivated type takes its sub-types off the lists and out of new reports)."""
+    return Category.objects.filter(is_active=True).exclude(parent__is_active=False)
 
 
 def category_active(code: str) -> Category | None:
@@ -96,6 +104,13 @@ def categories_by_type() -> list[tuple[Category, list[Category]]]:
         (kind, [loaded.by_code[code] for code in loaded.children.get(kind.pk, [])])
         for kind in loaded.types
     ]
+
+
+def categories_to_report() -> list[tuple[Category, list[Category]]]:
+    """What a resident picks from, by type: its active sub-types, or the type itself when it
+    has none (a type created without sub-types, or whose sub-types were all deactivated),
+    as the API accepts it."""
+    return [(kind, children or [kind]) for kind, children in categories_by_type()]
 
 
 def category_filter_choices() -> list:

@@ -8,6 +8,7 @@ from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Floor
 
 from geo.routing import GEOMETRY, GeographyDistance
+from signals.categories import offered_categories
 from signals.models import Category, Signal
 
 
@@ -26,8 +27,9 @@ def signals_matching_text(text: str) -> Q:
 
 
 def categories_reportable() -> QuerySet[Category]:
-    """The sub-categories a resident can report under."""
-    return Category.objects.filter(is_active=True, children__isnull=True).select_related("parent")
+    """The categories a report may name: offered (`signals.categories.offered_categories`)
+    and without an active sub-category; a type with active sub-types is refused."""
+    return offered_categories().exclude(children__is_active=True).select_related("parent")
 
 
 def categories_under(code: str) -> list[int]:

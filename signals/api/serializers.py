@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from signals.api.fields import GeoJSONPointField
-from signals.categories import category_active, category_active_children
+from signals.categories import category_active, category_active_children, offered_categories
 from signals.models import Category, Photo, Signal
 from signals.photos import CleanPhoto, InvalidPhotos, photos_clean
 from workflow.states import State
@@ -51,7 +51,7 @@ class ActiveCategoryField(serializers.SlugRelatedField):
     # A class attribute, not an argument: DRF copies each field of a serializer for every
     # request, re-running __init__, and building this QuerySet each time showed in profiles.
     # `get_queryset()` clones it before use.
-    queryset = Category.objects.filter(is_active=True)
+    queryset = offered_categories()
 
     def __init__(self):
         super().__init__(slug_field="code")
