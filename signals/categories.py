@@ -40,6 +40,9 @@ class ActiveCategories:
     children: dict[int, list[str]] = field(default_factory=dict)
     # The active types (top-level categories), in display order.
     types: tuple[Category, ...] = ()
+    # The categories no longer offered (deactivated, or under a deactivated type): signals
+    # keep them, and the staff still filter by them.
+    retired: tuple[Category, ...] = ()
 
 
 _loaded = ActiveCategories(token="")
@@ -66,6 +69,9 @@ def categories_active() -> ActiveCategories:
             by_code={c.code: c for c in rows},
             children=children,
             types=tuple(c for c in rows if c.parent_id is None),
+            retired=tuple(
+                Category.objects.exclude(pk__in=[c.pk for c in rows]).select_related("parent")
+            ),
         )
     return loaded
 
@@ -113,11 +119,14 @@ def categories_to_report() -> list[tuple[Category, list[Category]]]:
     return [(kind, children or [kind]) for kind, children in categories_by_type()]
 
 
-def category_filter_choices() -> list:
+def category_filter_choices(*, retired: bool = False) -> list:
     """A filter's choices, in the active language: each active type as a group holding
     "All of <type>" then its active sub-types. The public map and list and the staff queue
-    offer the same list, built from the process's copy rather than a query per page."""
-    return [
+    offer the same list, built from the process's copy rather than a query per page.
+
+    `retired`: a last group holds the categories no longer offered ("Type › Sub-type"), for
+    the staff, whose queue may still hold signals in them."""
+    choices = [
         (
             kind.display_name,
             [(kind.code, _("All of “%s”") % kind.display_name)]
@@ -125,6 +134,10 @@ def category_filter_choices() -> list:
         )
         for kind, children in categories_by_type()
     ]
+    gone = categories_active().retired if retired else ()
+    if gone:
+        choices.append((_("Deactivated"), [(c.code, str(c)) for c in gone]))
+    return choices
 
 
 def categories_changed() -> None:

@@ -50,8 +50,10 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The process's copy of the categories (signals.categories): the list is on every
         # page of the queue, and the table changes a few times a year. Grouped by type, as
-        # on the public map: a type (all its sub-types) or one sub-type.
-        self.fields["category"].choices = [("", _("All")), *category_filter_choices()]
+        # on the public map: a type (all its sub-types) or one sub-type; then the deactivated
+        # ones, which signals keep until an agent re-categorises or closes them.
+        choices = category_filter_choices(retired=True)
+        self.fields["category"].choices = [("", _("All")), *choices]
         services = services if services is not None else Service.objects.all()
         self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
 
