@@ -6,6 +6,7 @@ app_name = "publicmap"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
     path("signaler/", views.report, name="report"),
     path("signaler/envoye/<str:reference>/", views.report_done, name="report-done"),
     path("signalements/", views.signal_list, name="signal-list"),

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -79,6 +80,11 @@ def _map_config(**extra) -> dict:
         },
         **extra,
     }
+
+
+def favicon(request):
+    # What a browser asks for where a page names no icon (an image opened on its own).
+    return HttpResponsePermanentRedirect(static("publicmap/icon.svg"))
 
 
 def home(request):

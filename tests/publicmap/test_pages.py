@@ -2,8 +2,10 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import mail
 from PIL import Image
 
@@ -50,6 +52,15 @@ def test_the_home_page_is_a_map_whose_assets_are_all_ours(client, city):
     assert all(url.startswith("/static/") for url in assets), assets
     assert "cdn" not in html.lower()
     assert "user-scalable=no" not in html  # folium's header would forbid zooming on phones
+
+
+@pytest.mark.parametrize("url", ["/", "/signaler/", "/signalements/", "/gestion/connexion/"])
+def test_every_page_has_our_icon_for_tabs_and_home_screens(client, city, url):
+    html = client.get(url, follow=True).content.decode()
+    assert '<link rel="icon" href="/static/publicmap/icon.svg" type="image/svg+xml">' in html
+    icon = finders.find("publicmap/icon.svg")
+    assert icon and Path(icon).read_text().startswith("<svg")
+    assert client.get("/favicon.ico").url == "/static/publicmap/icon.svg"
 
 
 def test_the_home_page_is_in_french_by_default_and_english_on_request(client, city):
