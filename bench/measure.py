@@ -201,9 +201,11 @@ def post_json(port: int, path: str, payload: dict) -> tuple[int, bytes]:
 
 
 def load(
-    port: int, path: str, payloads: list[dict], *, threads: int = 4
+    port: int, path: str, payloads: list[dict], *, threads: int = 4, keep_alive: bool = False
 ) -> tuple[Stats, float, dict]:
-    """POST every payload once over `threads` connections-per-request clients.
+    """POST every payload once from `threads` clients, each opening a connection per
+    request (a phone's report), or with `keep_alive` one connection each (a reverse proxy
+    that reuses its connections to gunicorn).
 
     Returns the latencies, the throughput (requests per second over the wall
     time) and the count of each status code. Bounded by len(payloads).
@@ -214,13 +216,23 @@ def load(
     chunks = [payloads[i::threads] for i in range(threads)]
 
     def worker(mine: list[dict]) -> None:
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=60) if keep_alive else None
         for payload in mine:
             started = time.perf_counter()
-            status, _ = post_json(port, path, payload)
+            if kept is None:
+                status, _ = post_json(port, path, payload)
+            else:
+                body = json.dumps(payload)
+                kept.request("POST", path, body, {"Content-Type": "application/json"})
+                response = kept.getresponse()
+                response.read()
+                status = response.status
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
                 statuses[status] = statuses.get(status, 0) + 1
+        if kept is not None:
+            kept.close()
 
     started = time.perf_counter()
     pool = [threading.Thread(target=worker, args=(chunk,)) for chunk in chunks]
