@@ -7,6 +7,7 @@ next to the results, make two runs comparable: if they moved, the machine did.
 """
 
 import time
+from pathlib import Path
 
 from django.db import connection
 
@@ -66,3 +67,25 @@ def describe(start: dict[str, float], end: dict[str, float]) -> str:
         f"query round trip {start['round_trip_us']:.0f} → {end['round_trip_us']:.0f} µs "
         f"(start → end of the run; lower is faster)"
     )
+
+
+def cpu_counters() -> tuple[int, int] | None:
+    """(stolen, total) CPU time in clock ticks since boot, from Linux's /proc/stat; None
+    elsewhere. On a virtual machine, "steal" is the time the hypervisor gave our virtual
+    CPUs to other guests: a run that lost much of it measured a slower machine."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    if fields[0] != "cpu" or len(fields) < 9:
+        return None
+    ticks = [int(value) for value in fields[1:]]
+    # user nice system idle iowait irq softirq steal [guest guest_nice, counted in user]
+    return ticks[7], sum(ticks[:8])
+
+
+def describe_steal(start: tuple[int, int] | None, end: tuple[int, int] | None) -> str:
+    if start is None or end is None or end[1] <= start[1]:
+        return "not available"
+    share = (end[0] - start[0]) / (end[1] - start[1])
+    return f"{share:.1%} of the CPU time during the run"

@@ -796,6 +796,7 @@ def run(
     built = city.ensure_city(spec, log=log)
     summary = city.city_summary()
     speed_at_start = calibration.calibrate()
+    counters_at_start = calibration.cpu_counters()
     rng = random.Random(2026)
     rows: list[Row] = []
 
@@ -826,6 +827,9 @@ def run(
             rows += bench_exports(profile, server)
     host = machine()
     host["speed (fixed workloads)"] = calibration.describe(speed_at_start, calibration.calibrate())
+    host["CPU taken by other guests of the host (steal)"] = calibration.describe_steal(
+        counters_at_start, calibration.cpu_counters()
+    )
     out.write_text(report(rows, host, summary, built, spec), encoding="utf-8")
     log(f"bench: wrote {out}")
     return rows

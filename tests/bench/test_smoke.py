@@ -60,6 +60,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_table(tmp_path):
     assert "## Machine" in text and "| Routing one point (covers) |" in text
     # The machine's speed at both ends of the run, so that runs can be compared.
     assert re.search(r"Python loop \d+ → \d+ ms, PostgreSQL scan \d+ → \d+ ms", text)
+    assert re.search(r"\(steal\)\*\*: \d+\.\d% of the CPU time during the run", text), text
     deep = next(row for row in rows if row.key == "ogc_deep_page")
     assert "the same features both ways: True" in deep.figures
     creation = next(row for row in rows if row.key == "creation")
