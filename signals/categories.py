@@ -23,10 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from signals.models import Category
+from signals.selectors import offered_categories
 
 COPY_KEY = "signals:categories:token"
 COPY_SECONDS = 60
@@ -74,12 +74,6 @@ def categories_active() -> ActiveCategories:
             ),
         )
     return loaded
-
-
-def offered_categories() -> QuerySet[Category]:
-    """The categories residents see: active, and for a sub-type, under an active type (a
-    deactivated type takes its sub-types off the lists and out of new reports)."""
-    return Category.objects.filter(is_active=True).exclude(parent__is_active=False)
 
 
 def category_active(code: str) -> Category | None:

@@ -8,7 +8,6 @@ from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet, Value
 from django.db.models.functions import Floor
 
 from geo.routing import GEOMETRY, GeographyDistance
-from signals.categories import offered_categories
 from signals.models import Category, Signal
 
 
@@ -26,9 +25,15 @@ def signals_matching_text(text: str) -> Q:
     return Q(reference=text.upper()) | Q(description__icontains=text) | Q(address__icontains=text)
 
 
+def offered_categories() -> QuerySet[Category]:
+    """The categories residents see: active, and for a sub-type, under an active type (a
+    deactivated type takes its sub-types off the lists and out of new reports)."""
+    return Category.objects.filter(is_active=True).exclude(parent__is_active=False)
+
+
 def categories_reportable() -> QuerySet[Category]:
-    """The categories a report may name: offered (`signals.categories.offered_categories`)
-    and without an active sub-category; a type with active sub-types is refused."""
+    """The categories a report may name: offered, and without an active sub-category; a
+    type with active sub-types is refused."""
     return offered_categories().exclude(children__is_active=True).select_related("parent")
 
 

@@ -6,9 +6,10 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from signals.api.fields import GeoJSONPointField
-from signals.categories import category_active, category_active_children, offered_categories
+from signals.categories import category_active, category_active_children
 from signals.models import Category, Photo, Signal
 from signals.photos import CleanPhoto, InvalidPhotos, photos_clean
+from signals.selectors import offered_categories
 from workflow.states import State
 
 MAX_PHOTOS = 3
@@ -42,7 +43,7 @@ class PublicPhotoSerializer(serializers.ModelSerializer):
 
 
 class ActiveCategoryField(serializers.SlugRelatedField):
-    """An active category by code, from the process's copy (`signals.categories`) when it has it.
+    """An offered category by code, from the process's copy (`signals.categories`) when it has it.
 
     Anything else (a code created since the copy, a typo, a number) takes the
     database path of `SlugRelatedField`, with its messages.
