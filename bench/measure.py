@@ -189,15 +189,19 @@ def get(
         connection.close()
 
 
-def post_json(port: int, path: str, payload: dict) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def post_json(
+    port: int, path: str, payload: dict, kept: http.client.HTTPConnection | None = None
+) -> tuple[int, bytes]:
+    """POST `payload` as JSON over a connection of its own, or over `kept`, left open."""
+    connection = kept or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         body = json.dumps(payload)
         connection.request("POST", path, body, {"Content-Type": "application/json"})
         response = connection.getresponse()
         return response.status, response.read()
     finally:
-        connection.close()
+        if kept is None:
+            connection.close()
 
 
 def load(
@@ -219,14 +223,7 @@ def load(
         kept = http.client.HTTPConnection("127.0.0.1", port, timeout=60) if keep_alive else None
         for payload in mine:
             started = time.perf_counter()
-            if kept is None:
-                status, _ = post_json(port, path, payload)
-            else:
-                body = json.dumps(payload)
-                kept.request("POST", path, body, {"Content-Type": "application/json"})
-                response = kept.getresponse()
-                response.read()
-                status = response.status
+            status, _ = post_json(port, path, payload, kept)
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
