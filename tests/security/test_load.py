@@ -11,6 +11,8 @@ and not a single 5xx. `make bench-load` runs the same on a private cluster and
 prints figures.
 """
 
+import socket
+
 import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
@@ -69,3 +71,14 @@ def test_2000_reports_with_retries_and_agents_lose_nothing_and_double_nothing(ci
     same_version_races = sum(1 for c in result.contested if c[1] == SAME_VERSION)
     assert len(result.conflicts) == same_version_races
     assert check_nothing_lost(result) == []
+
+
+def test_a_client_that_stops_is_a_problem_not_a_warning():
+    # Nothing listens on this port: the resident's first POST fails and its thread ends.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run_load(f"http://127.0.0.1:{port}", clients=1, reports_per_client=1)
+    [problem] = result.unexpected
+    assert problem.startswith("resident(0,) stopped: ConnectionError")
+    assert check_nothing_lost(result) == [problem]
