@@ -14,9 +14,7 @@ import math
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from config.paging import count_fast, skip_to
 
@@ -92,16 +90,18 @@ def _number(raw: str | None) -> int:
 
 def list_page(queryset: QuerySet, raw_number: str | None, *, size: int) -> ListPage:
     """Page `raw_number` (from the URL; anything not a page number is page 1) of the
-    ordered `queryset`. Past the last page: the last page when the count is exact (as
-    `Paginator.get_page`), a 404 when it was an estimate and the page is empty."""
+    ordered `queryset`. Past the last page, the last page, as `Paginator.get_page`
+    does; when the count was an estimate, finding that end costs one exact count, paid
+    only by a page number typed past the rows (the links never lead there)."""
     count, estimate = count_fast(queryset)
     number = _number(raw_number)
     if not estimate:
-        number = min(number, max(1, math.ceil(count / size)))
-    offset = (number - 1) * size
-    rows = list(skip_to(queryset, offset, size + 1)[: size + 1])
-    if not rows and number > 1:
-        raise Http404(_("There is no page %(number)s.") % {"number": number})
+        number = _last_number(count, size, number)
+    rows = _rows(queryset, number, size)
+    if not rows and number > 1 and estimate:
+        count, estimate = queryset.count(), False
+        number = _last_number(count, size, number)
+        rows = _rows(queryset, number, size)
     return ListPage(
         rows=rows[:size],
         number=number,
@@ -110,3 +110,13 @@ def list_page(queryset: QuerySet, raw_number: str | None, *, size: int) -> ListP
         count_is_estimate=estimate,
         has_next=len(rows) > size,
     )
+
+
+def _last_number(count: int, size: int, number: int) -> int:
+    return min(number, max(1, math.ceil(count / size)))
+
+
+def _rows(queryset: QuerySet, number: int, size: int) -> list:
+    """The page's rows and one more, whose presence says a next page exists."""
+    offset = (number - 1) * size
+    return list(skip_to(queryset, offset, size + 1)[: size + 1])

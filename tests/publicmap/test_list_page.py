@@ -77,8 +77,19 @@ def test_large_counts_are_estimated_and_said_to_be(client, sixty, monkeypatch):
     # Whether a next page exists is read off the rows, not off the estimate.
     last = client.get("/signalements/", {"page": "3"}).content.decode()
     assert references(last) == sixty[50:] and 'rel="next"' not in pager(last)
-    # An estimate cannot say where the end is: a page past it is not found.
-    assert client.get("/signalements/", {"page": "4"}).status_code == 404
+
+def test_a_page_typed_past_an_estimated_end_shows_the_real_last_page(client, sixty, monkeypatch):
+    # An estimate cannot say where the end is, and "page 2 of about 40,000" invites a
+    # reader to type a page number: past the rows, one exact count finds the last page.
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 10)
+    response = client.get("/signalements/", {"page": "40", "category": "graffitis"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert references(html) == sixty[50:]
+    assert status_line(html) == "60 signalements"
+    assert "<span>Page 3 sur 3</span>" in pager(html)
+    assert 'href="?category=graffitis&amp;page=2" rel="prev"' in pager(html)
+    assert 'rel="next"' not in pager(html)
 
 
 def test_a_count_of_one_is_singular_and_has_no_pager(client, city):
