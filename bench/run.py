@@ -307,7 +307,8 @@ def bench_geojson(profile: Profile, port: int, target: int) -> list[Row]:
     def one_query():
         with connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT \'{{"type":"FeatureCollection","features":\' || ({sql}) || \'}}\'',
+                f'SELECT \'{{"type":"FeatureCollection","features":\' || f.features || \'}}\' '
+                f"FROM ({sql}) AS f",
                 params,
             )
             cursor.fetchone()

@@ -68,7 +68,8 @@ def _category_name() -> str:
 
 
 def features_sql(page: QuerySet, *, request=None) -> tuple[str, list]:
-    """One query returning the JSON array of the Features of `page` (ordered, sliced)."""
+    """One query returning the JSON array of the Features of `page` (ordered, sliced),
+    and how many there are: a page that is not full says the count of the whole list."""
     ids = page.annotate(page_id=F("pk")).values_list("page_id", flat=True)
     ids_sql, ids_params = ids.query.sql_with_params()
     arg = _Args(ids_params)
@@ -99,7 +100,8 @@ def features_sql(page: QuerySet, *, request=None) -> tuple[str, list]:
                         'url', {arg(_photo_prefix(request))} || ph.image, 'kind', ph.kind,
                         'width', ph.width, 'height', ph.height) ORDER BY ph.created_at, ph.id)
                     FROM signals_photo ph WHERE ph.signal_id = s.id AND ph.is_public), '[]')
-            )) ORDER BY page.ord), '[]')::text
+            )) ORDER BY page.ord), '[]')::text AS features,
+            count(*) AS rows
         FROM page
         JOIN signals_signal s ON s.id = page.id
         JOIN signals_category c ON c.id = s.category_id
@@ -109,8 +111,9 @@ def features_sql(page: QuerySet, *, request=None) -> tuple[str, list]:
     return sql, list(arg)
 
 
-def features_json(page: QuerySet, *, request=None) -> str:
+def features_json(page: QuerySet, *, request=None) -> tuple[str, int]:
+    """(the JSON array of the page's Features, their number)."""
     sql, params = features_sql(page, request=request)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+        return cursor.fetchone()

@@ -67,20 +67,34 @@ class SignalPagination(GeoJsonPagination):
     max_page_size = 10_000
 
     def paginate_queryset(self, queryset, request, view=None):
-        """The page's queryset (still lazy); counts beyond 10,000 are estimates."""
+        """The page's queryset (still lazy); it is counted once its rows are known."""
         self.request = request
-        size = self.get_page_size(request)
+        self.matches = queryset
+        self.size = self.get_page_size(request)
         try:
-            number = int(request.query_params.get(self.page_query_param) or 1)
+            self.number = int(request.query_params.get(self.page_query_param) or 1)
         except ValueError:
-            number = 0
-        count, self.count_is_estimate = count_fast(queryset)
-        if number < 1 or (number > 1 and (number - 1) * size >= count):
+            self.number = 0
+        if self.number < 1:
             raise NotFound(self.invalid_page_message)
-        self.page = _Page(number, size, count)
-        return queryset[(number - 1) * size : number * size]
+        offset = (self.number - 1) * self.size
+        return queryset[offset : offset + self.size]
 
-    def get_paginated_json(self, features: str) -> HttpResponse:
+    def get_paginated_json(self, features: str, rows: int) -> HttpResponse:
+        """The FeatureCollection of a page of `rows` Features, with the count of every match.
+
+        A page that is not full is the last: its offset and rows are the exact count, and
+        the count query (7.5 ms of a 10,000-signal viewport, which a map usually fetches
+        whole) is skipped. A full page is counted, exactly up to 10,000, estimated above."""
+        offset = (self.number - 1) * self.size
+        if not rows and self.number > 1:
+            raise NotFound(self.invalid_page_message)
+        if rows < self.size:
+            count, self.count_is_estimate = offset + rows, False
+        else:
+            count, self.count_is_estimate = count_fast(self.matches)
+            count = max(count, offset + rows)
+        self.page = _Page(self.number, self.size, count)
         head = {
             "type": "FeatureCollection",
             "count": self.page.count,
@@ -113,7 +127,7 @@ class SignalListCreateView(generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginator.paginate_queryset(queryset, request, view=self)
-        return self.paginator.get_paginated_json(features_json(page, request=request))
+        return self.paginator.get_paginated_json(*features_json(page, request=request))
 
     def create(self, request, *args, **kwargs):
         key = request.headers.get("Idempotency-Key")

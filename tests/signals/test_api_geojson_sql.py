@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from PIL import Image
 
@@ -63,7 +65,9 @@ def test_sql_features_equal_the_serializer_ones(signals, language):
     with translation.override(language):
         expected = _serialized(request)
         page = signals_public().order_by("-created_at", "-id")
-        got = json.loads(geojson.features_json(page, request=request))
+        features, rows = geojson.features_json(page, request=request)
+        got = json.loads(features)
+    assert rows == 3
     assert got == json.loads(json.dumps(expected))
     assert got[1]["properties"]["status"] == "accepted"
     assert (got[1]["properties"]["status_label"] == "To do") == (language == "en")
@@ -101,6 +105,24 @@ def test_large_counts_are_estimates_and_pages_still_link(api_client, signals, mo
     body = response.json()
     assert body["count"] >= 2
     assert "page=2" in body["next"]
+
+
+def test_a_page_that_is_not_full_counts_without_a_count_query(api_client, signals, monkeypatch):
+    # A map fetches its viewport whole: the page's own rows are the count, exact even
+    # where a full page would only have an estimate.
+    monkeypatch.setattr("config.paging.EXACT_COUNT_LIMIT", 1)
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.get(URL, {"page": 2, "page_size": 2})
+    body = response.json()
+    assert body["count"] == 3 and "X-Count-Estimated" not in response
+    assert [f["id"] for f in body["features"]] == [signals[2].reference]
+    assert body["next"] is None and "page_size=2" in body["previous"]
+    counts = [
+        q for q in queries.captured_queries if "AS capped" in q["sql"] or "EXPLAIN" in q["sql"]
+    ]
+    assert counts == []
+    full = api_client.get(URL, {"page_size": 3})
+    assert full["X-Count-Estimated"] == "true" and full.json()["count"] >= 3
 
 
 def test_a_page_past_the_end_is_a_404(api_client, signals):
