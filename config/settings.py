@@ -315,6 +315,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["opendata.openapi.public_api_only"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "opendata.openapi.signals_page_body",
+    ],
     # The workflow's states appear in several serializers: one name for one choice set.
     "ENUM_NAME_OVERRIDES": {"SignalStatusEnum": "workflow.states.State"},
     # Swagger UI from our own static files (drf-spectacular-sidecar), never from a CDN.

@@ -23,9 +23,19 @@ def public_api_only(endpoints):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
 
 
+def signals_page_body(result, generator, request, public):
+    """Postprocessing hook: the list of signals answers with FEATURE_PAGE, as it is."""
+    listing = result["paths"].get("/api/v1/signals/", {}).get("get")
+    if listing is not None:
+        listing["responses"]["200"]["content"] = {"application/json": {"schema": FEATURE_PAGE}}
+    return result
+
+
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="One list of messages per field.")
-# What the list really returns (the features are built in SQL): drf-gis's paginated
-# schema announces a `results` key that the response does not have.
+# What the list really returns (the features are built in SQL). Given to drf-spectacular,
+# any body of a list view is wrapped in an array, then in the paginator's envelope: the
+# schema announced a FeatureCollection of FeatureCollections. `signals_page_body` puts it
+# in place once the schema is generated.
 FEATURE_PAGE = {
     "type": "object",
     "required": ["type", "count", "next", "previous", "features"],
@@ -118,7 +128,19 @@ class SignalDetailViewSchema(OpenApiViewExtension):
     target_class = "signals.api.views.SignalDetailView"
 
     def view_replacement(self):
-        @extend_schema_view(get=extend_schema(summary="One signal", responses={404: DETAIL}))
+        from signals.api.serializers import SignalPublicSerializer
+
+        @extend_schema_view(
+            get=extend_schema(
+                summary="One signal",
+                responses={
+                    200: OpenApiResponse(
+                        SignalPublicSerializer, description="The signal, a GeoJSON Feature."
+                    ),
+                    404: DETAIL,
+                },
+            )
+        )
         class Fixed(self.target_class):
             pass
 

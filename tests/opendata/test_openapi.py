@@ -27,6 +27,25 @@ def test_schema_describes_the_public_api_and_its_errors(client):
     assert {"200", "400", "404"} <= set(areas["responses"])
 
 
+def _references(node) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_references(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_references(value) for value in node))
+    return set()
+
+
+def test_every_reference_of_the_schema_leads_somewhere(client):
+    # A client generator stops at the first reference to a component that is not there.
+    schema = client.get("/api/schema/?format=json").json()
+    components = {f"#/components/schemas/{name}" for name in schema["components"]["schemas"]}
+    assert _references(schema) - components == set()
+    listing = schema["paths"]["/api/v1/signals/"]["get"]["responses"]["200"]
+    page = listing["content"]["application/json"]["schema"]
+    assert page["properties"]["features"]["items"] == {"$ref": "#/components/schemas/SignalPublic"}
+
+
 def test_swagger_ui_is_served_from_our_own_static_files(client):
     html = client.get("/api/docs/").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)

@@ -39,3 +39,19 @@ def test_public_api_matches_its_schema(case, city, in_test_transaction):
     # territory: those are documented 400s), nor that every schema-invalid one is refused
     # (an empty filter, `?status=`, means "no filter", as django-filter intends).
     case.call_and_validate(excluded_checks=[positive_data_acceptance, negative_data_rejection])
+
+
+@pytest.mark.django_db
+def test_signals_and_a_page_of_them_are_what_the_schema_says(city, in_test_transaction):
+    # Generated references never exist, so the fuzzing above only ever reads 404s there:
+    # real signals (one with a photo, one closed) show whether a client generated from
+    # the schema can read the answers.
+    signals = [city["recent"], city["closed"], city["old"]]
+    for signal in signals:
+        one = schema["/api/v1/signals/{reference}/"]["GET"].Case(
+            path_parameters={"reference": signal.reference}
+        )
+        assert one.call_and_validate().json()["id"] == signal.reference
+    page = schema["/api/v1/signals/"]["GET"].Case(query={"page_size": "2"})
+    body = page.call_and_validate().json()
+    assert [feature["id"] for feature in body["features"]] == [s.reference for s in signals[:2]]
