@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A NUL byte in the query string: a 400, before it reaches PostgreSQL (config/bad_input.py).
+    # A NUL byte in the path or query string: a 400, before it reaches PostgreSQL (config/bad_input.py).
     "config.bad_input.RefuseNulBytesMiddleware",
     # Database unreachable in a view: a 503 with a message (config/unavailable.py).
     "config.unavailable.DatabaseUnavailableMiddleware",
@@ -211,10 +211,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    # DRF's own, refusing a NUL byte in any field with a 400 (config/bad_input.py).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "config.bad_input.JSONParser",
+        "config.bad_input.FormParser",
+        "config.bad_input.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [

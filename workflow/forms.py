@@ -208,6 +208,8 @@ class BulkForm(forms.Form):
         pairs = []
         for value in self.cleaned_data["selected"]:
             reference, _sep, version = value.partition(":")
+            if "\x00" in reference:  # PostgreSQL cannot compare it: no signal has one
+                raise forms.ValidationError(_("Invalid selection."))
             try:
                 pairs.append((reference, int(version) if version else None))
             except ValueError:

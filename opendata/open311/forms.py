@@ -93,6 +93,15 @@ def read_post(data, files) -> PostedRequest:
     posted = PostedRequest()
     errors = posted.errors
 
+    # PostgreSQL text cannot hold a NUL: refused before any value reaches a query.
+    for name in sorted(key for key, values in data.lists() if "\x00" in key + "".join(values)):
+        errors.append(
+            _("%(name)s contains a NUL character, which is not allowed.")
+            % {"name": name.replace("\x00", "%00")}
+        )
+    if errors:
+        return posted
+
     code = (data.get("service_code") or "").strip()
     if not code:
         errors.append(_("service_code is required."))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from config.bad_input import NUL_IN_FIELD
 from signals.api.fields import GeoJSONPointField
 from signals.categories import category_active, category_active_children
 from signals.models import Category, Photo, Signal
@@ -58,6 +59,10 @@ class ActiveCategoryField(serializers.SlugRelatedField):
         super().__init__(slug_field="code")
 
     def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            # The report page gives its fields to this serializer without DRF's parsers,
+            # which refuse a NUL (config/bad_input.py): PostgreSQL cannot compare one.
+            raise serializers.ValidationError(NUL_IN_FIELD)
         found = category_active(data) if isinstance(data, str) else None
         return found if found is not None else super().to_internal_value(data)
 

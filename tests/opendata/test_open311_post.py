@@ -117,6 +117,21 @@ def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(client, key, ove
     assert not Signal.objects.filter(source=Signal.Source.OPEN311).exists()
 
 
+def test_a_nul_in_any_field_is_a_400_naming_each_field_and_stores_nothing(client, key):
+    # PostgreSQL text cannot hold a NUL: a service code carrying one failed its look-up (500).
+    response = client.post(
+        URL,
+        form(key, service_code="voirie-nid-de-poule\x00", address_string="3 rue\x00"),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert [error["description"] for error in response.json()] == [
+        "address_string contains a NUL character, which is not allowed.",
+        "service_code contains a NUL character, which is not allowed.",
+    ]
+    assert not Signal.objects.filter(source=Signal.Source.OPEN311).exists()
+
+
 def test_every_bad_field_is_reported_at_once(client, key):
     response = client.post(URL, form(key, lat="x", long=None, description=""))
     assert len(response.json()) == 3
