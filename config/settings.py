@@ -318,6 +318,7 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["opendata.openapi.public_api_only"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "opendata.openapi.geojson_pages",
         "opendata.openapi.signals_page_body",
     ],
     # The workflow's states appear in several serializers: one name for one choice set.

@@ -23,6 +23,23 @@ def public_api_only(endpoints):
     return [endpoint for endpoint in endpoints if endpoint[0].startswith("/api/v1/")]
 
 
+def geojson_pages(result, generator, request, public):
+    """Postprocessing hook: the pages of drf-gis's `GeoJsonPagination` as they are answered.
+
+    Its schema for drf-spectacular keeps the `results` key that the page renames, as
+    required, and puts a whole FeatureCollection where the page has its list of Features.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, page in schemas.items():
+        properties = page.get("properties", {})
+        listed = properties.get("features", {}).get("$ref", "").rpartition("/")[2]
+        if not name.startswith("Paginated") or listed not in schemas:
+            continue
+        properties["features"] = schemas[listed]["properties"]["features"]
+        page["required"] = ["type", "count", "next", "previous", "features"]
+    return result
+
+
 def signals_page_body(result, generator, request, public):
     """Postprocessing hook: the list of signals answers with FEATURE_PAGE, as it is."""
     listing = result["paths"].get("/api/v1/signals/", {}).get("get")

@@ -78,6 +78,7 @@ def test_large_counts_are_estimated_and_said_to_be(client, sixty, monkeypatch):
     last = client.get("/signalements/", {"page": "3"}).content.decode()
     assert references(last) == sixty[50:] and 'rel="next"' not in pager(last)
 
+
 def test_a_page_typed_past_an_estimated_end_shows_the_real_last_page(client, sixty, monkeypatch):
     # An estimate cannot say where the end is, and "page 2 of about 40,000" invites a
     # reader to type a page number: past the rows, one exact count finds the last page.

@@ -11,9 +11,12 @@ from workflow.states import State
 
 class HistorySerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
-    from_service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    to_service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    # Set on the rows of a transfer, or of a merge into another signal; null on the others.
+    from_service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    to_service = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = StatusChange
@@ -69,7 +72,11 @@ class StaffSignalSerializer(serializers.ModelSerializer):
 
 class StaffSignalDetailSerializer(StaffSignalSerializer):
     history = HistorySerializer(many=True, read_only=True)
-    reporter_email = serializers.EmailField(read_only=True)
+    # Not an EmailField: an OpenAPI "email" string cannot be empty, and it is when the
+    # resident gave none, or once it has been erased (anonymize_reporters).
+    reporter_email = serializers.CharField(
+        read_only=True, help_text=_("The reporter's e-mail address; empty when there is none.")
+    )
 
     class Meta(StaffSignalSerializer.Meta):
         fields = [*StaffSignalSerializer.Meta.fields, "reporter_email", "history"]
