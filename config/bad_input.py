@@ -10,12 +10,13 @@ answers the address; the API's parsers answer a body, with one message per field
 
 from urllib.parse import unquote_to_bytes
 
-from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import parsers
 from rest_framework.exceptions import ValidationError
 from rest_framework.settings import api_settings
+
+from config.error_response import error_response
 
 NUL_IN_FIELD = gettext_lazy("Null characters are not allowed.")  # DRF's own CharField message
 
@@ -27,10 +28,8 @@ class RefuseNulBytesMiddleware:
     def __call__(self, request):
         query = unquote_to_bytes(request.META.get("QUERY_STRING", ""))
         if "\x00" in request.path_info or b"\x00" in query:
-            return JsonResponse(
-                {"detail": _("The address contains a NUL character (%00), which is not allowed.")},
-                status=400,
-            )
+            message = _("The address contains a NUL character (%00), which is not allowed.")
+            return error_response(request, status=400, title=_("Bad request"), message=message)
         return self.get_response(request)
 
 

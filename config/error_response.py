@@ -1,17 +1,24 @@
 """The answer the project gives when it refuses a request before any view ran.
 
-API clients (and anything asking for JSON) get `{"detail": message}`; browsers get
-a minimal page in the request's language. Used by the size cap (413) and the
-database-outage guard (503), which cannot rely on templates or the database.
+Open-data clients get the error document of their standard (`REFUSAL_FORMATS`: OGC
+API's exception, Open311's error list); other API clients (and anything asking for
+JSON) get `{"detail": message}`; browsers get a minimal page in the request's language.
+Used by the NUL guard (400), the size cap (413) and the database-outage guard (503),
+which cannot rely on templates or the database.
 """
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.utils.module_loading import import_string
 
-API_PREFIXES = ("/api/", "/open311/")
+API_PREFIXES = ("/api/", "/opendata/")  # the standards of REFUSAL_FORMATS aside
 
 
 def error_response(request, *, status: int, title: str, message: str) -> HttpResponse:
+    for prefix, refusal in settings.REFUSAL_FORMATS.items():
+        if request.path_info.startswith(prefix):
+            return import_string(refusal)(request, status=status, message=message)
     wants_json = request.path.startswith(API_PREFIXES) or "json" in request.headers.get(
         "Accept", ""
     )

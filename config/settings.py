@@ -226,6 +226,13 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env_int("TRUSTED_PROXY_COUNT", 0),
 }
 
+# How each open-data standard says "refused" when a guard answers before any view ran
+# (config/error_response.py); elsewhere, `{"detail": ...}` or a small page.
+REFUSAL_FORMATS = {
+    "/ogc/": "opendata.ogc.views.refusal",
+    "/open311/": "opendata.open311.views.refusal",
+}
+
 # The most one request may send: three photos of 10 MB, the form's fields and the multipart
 # overhead. Larger: 413 (config/request_size.py).
 REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 34 * 1024 * 1024)

@@ -62,6 +62,14 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"code": code, "description": message}, status=status)
 
 
+_REFUSAL_CODES = {400: "InvalidParameterValue", 413: "PayloadTooLarge", 503: "ServiceUnavailable"}
+
+
+def refusal(request, *, status: int, message: str) -> JsonResponse:
+    """A request refused before any view ran (config.error_response), as an OGC exception."""
+    return _error(status, _REFUSAL_CODES.get(status, "Error"), message)
+
+
 def _url(request, path: str, **query) -> str:
     query = {k: v for k, v in query.items() if v is not None}
     return request.build_absolute_uri(path + (f"?{urlencode(query)}" if query else ""))

@@ -34,6 +34,12 @@ DEFAULT_SPAN = timedelta(days=90)  # the specification's default window
 MAX_PAGE_SIZE = 1000
 
 
+def refusal(request, *, status: int, message: str):
+    """A request refused before any view ran (config.error_response), as GeoReport errors."""
+    fmt = "xml" if request.path_info.endswith(".xml") else "json"
+    return render_errors(fmt, status, [message])
+
+
 def _services():
     return categories_reportable().annotate(attribute_count=Count("open311_attributes"))
 

@@ -23,17 +23,42 @@ NUL = "\x00"
         "/api/v1/signals/%00/",
         "/api/v1/staff/signals/%00/",
         "/api/v1/services/%00/areas/",
-        "/signalements/%00/",
-        "/gestion/signalements/%00/",
-        "/open311/v2/requests/%00.json",
-        "/ogc/collections/signals/items/%00",
+        "/api/v1/signals/?category=%00",
     ],
 )
-def test_a_nul_in_the_path_is_a_clear_400(client, city, path):
+def test_a_nul_in_an_api_address_is_a_clear_400(client, city, path):
     client.force_login(city.agent)
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
-    assert "NUL character" in response.json()["detail"]
+    assert response.json() == {
+        "detail": "The address contains a NUL character (%00), which is not allowed."
+    }
+
+
+def test_open_data_clients_are_refused_in_their_standards_words(client, city):
+    ogc = client.get("/ogc/collections/signals/items/%00", HTTP_ACCEPT_LANGUAGE="en")
+    assert (ogc.status_code, ogc.json()["code"]) == (400, "InvalidParameterValue")
+    assert "NUL character" in ogc.json()["description"]
+    geo_report = client.get("/open311/v2/requests/%00.json")
+    assert geo_report.status_code == 400
+    assert geo_report.json() == [
+        {
+            "code": 400,
+            "description": "L’adresse contient un caractère NUL (%00), qui n’est pas autorisé.",
+        }
+    ]
+    in_xml = client.get("/open311/v2/requests.xml?service_code=%00")
+    assert in_xml.status_code == 400
+    assert b"<errors><error><code>400</code><description>L" in in_xml.content
+
+
+@pytest.mark.parametrize("path", ["/signalements/%00/", "/gestion/signalements/%00/"])
+def test_a_nul_in_a_page_address_is_a_page_that_says_so(client, city, path):
+    client.force_login(city.agent)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    assert "<title>Requête incorrecte</title>" in response.content.decode()
 
 
 def _report(**overrides) -> dict:
