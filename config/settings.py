@@ -326,7 +326,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "opendata.openapi.geojson_pages",
-        "opendata.openapi.signals_page_body",
     ],
     # The workflow's states appear in several serializers: one name for one choice set.
     "ENUM_NAME_OVERRIDES": {"SignalStatusEnum": "workflow.states.State"},

@@ -40,30 +40,7 @@ def geojson_pages(result, generator, request, public):
     return result
 
 
-def signals_page_body(result, generator, request, public):
-    """Postprocessing hook: the list of signals answers with FEATURE_PAGE, as it is."""
-    listing = result["paths"].get("/api/v1/signals/", {}).get("get")
-    if listing is not None:
-        listing["responses"]["200"]["content"] = {"application/json": {"schema": FEATURE_PAGE}}
-    return result
-
-
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="One list of messages per field.")
-# What the list really returns (the features are built in SQL). Given to drf-spectacular,
-# any body of a list view is wrapped in an array, then in the paginator's envelope: the
-# schema announced a FeatureCollection of FeatureCollections. `signals_page_body` puts it
-# in place once the schema is generated.
-FEATURE_PAGE = {
-    "type": "object",
-    "required": ["type", "count", "next", "previous", "features"],
-    "properties": {
-        "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "count": {"type": "integer", "minimum": 0},
-        "next": {"type": "string", "format": "uri", "nullable": True},
-        "previous": {"type": "string", "format": "uri", "nullable": True},
-        "features": {"type": "array", "items": {"$ref": "#/components/schemas/SignalPublic"}},
-    },
-}
 DETAIL = OpenApiResponse(OpenApiTypes.OBJECT, description='`{"detail": "…"}`')
 
 
@@ -99,13 +76,14 @@ class SignalListCreateViewSchema(OpenApiViewExtension):
         from signals.api.serializers import (
             SignalCreatedSerializer,
             SignalCreateInputSerializer,
+            SignalPublicSerializer,
         )
 
         @extend_schema_view(
             get=extend_schema(
                 summary="Public signals as a GeoJSON FeatureCollection",
                 responses={
-                    200: OpenApiResponse(FEATURE_PAGE, description="A page of signals."),
+                    200: OpenApiResponse(SignalPublicSerializer, description="A page of signals."),
                     400: ERRORS,
                     404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such page."),
                 },

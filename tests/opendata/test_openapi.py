@@ -41,9 +41,12 @@ def test_every_reference_of_the_schema_leads_somewhere(client):
     schema = client.get("/api/schema/?format=json").json()
     components = {f"#/components/schemas/{name}" for name in schema["components"]["schemas"]}
     assert _references(schema) - components == set()
+    # drf-gis's pages, as answered: one FeatureCollection of Features, no `results` key.
     listing = schema["paths"]["/api/v1/signals/"]["get"]["responses"]["200"]
-    page = listing["content"]["application/json"]["schema"]
+    page = listing["content"]["application/json"]["schema"]["$ref"].rpartition("/")[2]
+    page = schema["components"]["schemas"][page]
     assert page["properties"]["features"]["items"] == {"$ref": "#/components/schemas/SignalPublic"}
+    assert page["required"] == ["type", "count", "next", "previous", "features"]
 
 
 def test_swagger_ui_is_served_from_our_own_static_files(client):
