@@ -27,6 +27,16 @@ class BBoxFilter(InBBoxFilter):
                 )
             ) from None
 
+    def get_schema_operation_parameters(self, view):
+        # drf-gis's description names its own default parameter, `in_bbox`, and its
+        # example box lies in the Gulf of Guinea.
+        [parameter] = super().get_schema_operation_parameters(view)
+        parameter["description"] = str(
+            _("Only what lies in this box, in WGS84 degrees: bbox=min_lon,min_lat,max_lon,max_lat.")
+        )
+        parameter["schema"]["example"] = [2.25, 48.81, 2.42, 48.91]
+        return [parameter]
+
 
 class UTCIsoDateTimeField(IsoDateTimeField):
     """An ISO 8601 date-time compared in UTC.

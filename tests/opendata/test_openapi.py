@@ -25,6 +25,11 @@ def test_schema_describes_the_public_api_and_its_errors(client):
     areas = schema["paths"]["/api/v1/services/{slug}/areas/"]["get"]
     assert {"simplify", "zoom", "page", "page_size"} <= {p["name"] for p in areas["parameters"]}
     assert {"200", "400", "404"} <= set(areas["responses"])
+    [bbox] = [
+        p for p in schema["paths"]["/api/v1/signals/"]["get"]["parameters"] if p["name"] == "bbox"
+    ]
+    assert "bbox=min_lon,min_lat,max_lon,max_lat" in bbox["description"]
+    assert "in_bbox" not in bbox["description"]
 
 
 def _references(node) -> set[str]:
