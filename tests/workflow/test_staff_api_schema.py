@@ -13,6 +13,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 
 from tests.api_schema import in_test_transaction, schema  # noqa: F401 (a fixture, used below)
 from tests.factories import INSIDE_WEST, CategoryFactory, make_signal
+from workflow.forms import QueueAPIForm
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_test_transaction")]
 staff_operations = schema.include(
@@ -70,3 +71,10 @@ def test_every_kind_of_answer_is_what_the_schema_says(city):
     assert (kinds["transfer"]["to_service"], kinds["comment"]["to_service"]) == ("proprete", None)
     detail = call(agent, "GET", "/api/v1/staff/signals/{reference}/", merged.reference)
     assert [row["duplicate_of"] for row in detail["history"]] == [None, city.ours.reference]
+
+
+def test_the_queue_documents_every_filter_its_form_reads():
+    # A filter added to the form (shared with the staff pages) must be described too.
+    operation = schema.raw_schema["paths"]["/api/v1/staff/signals/"]["get"]
+    documented = {parameter["name"] for parameter in operation["parameters"]}
+    assert documented == set(QueueAPIForm.base_fields)

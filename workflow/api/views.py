@@ -2,8 +2,9 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import authentication, permissions, serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.response import Response
@@ -32,6 +33,7 @@ from workflow.services import (
     signal_transfer,
     signal_transition,
 )
+from workflow.states import State
 from workflow.stats import statistics
 
 
@@ -107,6 +109,44 @@ ERRORS = {
     404: OpenApiTypes.OBJECT,
 }
 ACTION_ERRORS = {**ERRORS, 409: OpenApiTypes.OBJECT}
+# The queue's filters are a form (QueueAPIForm, shared with the staff pages), which
+# drf-spectacular cannot read: they are described here.
+QUEUE_PARAMETERS = [
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        many=True,
+        enum=[state.value for state in State],
+        description=_lazy("Repeatable; none: every status."),
+    ),
+    OpenApiParameter(
+        "category",
+        OpenApiTypes.STR,
+        description=_lazy("A category code; a type's code includes its sub-types."),
+    ),
+    OpenApiParameter("service", OpenApiTypes.STR, description=_lazy("One of your services' slug.")),
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description=_lazy("A reference, or words of the description or the address."),
+    ),
+    OpenApiParameter(
+        "older_than_days",
+        OpenApiTypes.INT,
+        description=_lazy("Reported at least this many days ago (0 to 3650)."),
+    ),
+    OpenApiParameter(
+        "overdue", OpenApiTypes.BOOL, description=_lazy("Only signals past their due date.")
+    ),
+    OpenApiParameter(
+        "bbox",
+        OpenApiTypes.STR,
+        description=_lazy("min_lon,min_lat,max_lon,max_lat in WGS84 degrees."),
+    ),
+    OpenApiParameter("sort", OpenApiTypes.STR, enum=["oldest", "newest", "followed"]),
+    OpenApiParameter("cursor", OpenApiTypes.STR, description=_lazy("From the `next` link.")),
+    OpenApiParameter("page_size", OpenApiTypes.INT, description=_lazy("1 to 200; 50 by default.")),
+]
 
 
 class QueueView(StaffAPIView):
@@ -115,7 +155,11 @@ class QueueView(StaffAPIView):
     Keyset pagination: follow `next` (a `cursor` parameter); `page_size` ≤ 200.
     """
 
-    @extend_schema(operation_id="staff_queue", responses={200: QUEUE_PAGE, **ERRORS})
+    @extend_schema(
+        operation_id="staff_queue",
+        parameters=QUEUE_PARAMETERS,
+        responses={200: QUEUE_PAGE, **ERRORS},
+    )
     def get(self, request):
         access = staff_access(request.user)
         form = QueueAPIForm(request.query_params, services=access.services)
