@@ -1,8 +1,9 @@
-"""Property-based fuzzing of geometry and filter inputs: whatever comes in, never a 5xx.
+"""Property-based fuzzing of geometry, fields and filters: whatever comes in, never a 5xx.
 
-Hypothesis generates hostile JSON for the location of a report and hostile
-text for every filter of the read APIs (ours, Open311, OGC API, exports);
-each answer must be below 500. The database is real; a signal created by an
+Hypothesis generates hostile JSON for the location of a report, hostile text for
+the fields of a report (our API and Open311's POST) and for every filter of the
+read APIs (ours, Open311, OGC API, exports); each answer must be below 500, and
+a refused report stores nothing. The database is real; a signal created by an
 example stays until the end of the test, which is fine: only statuses count.
 """
 
@@ -13,7 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import WEST, CategoryFactory, make_area, make_signal
+from opendata.services import api_key_create
+from signals.models import Signal
+from tests.factories import INSIDE_WEST, WEST, CategoryFactory, make_area, make_signal
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(
@@ -92,6 +95,12 @@ def no_rate_limit(settings):
     settings.SIGNAL_CREATE_RATE = "none"
 
 
+@pytest.fixture
+def open311_key(settings):
+    settings.OPEN311_POST_RATE = "none"
+    return api_key_create(name="Fuzzing")[1]
+
+
 @FUZZ
 @given(location=geojson_like, as_string=st.booleans())
 def test_no_location_makes_the_report_api_fail(
@@ -125,6 +134,43 @@ def test_a_tiny_latitude_is_outside_the_territory_not_a_500(api_client, city, la
 def test_no_request_body_makes_the_report_api_fail(api_client, city, no_rate_limit, raw):
     response = api_client.generic("POST", "/api/v1/signals/", raw, content_type="application/json")
     assert response.status_code in (400, 415), response.content[:300]
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_text_in_a_reports_fields_makes_the_report_api_fail(
+    api_client, city, no_rate_limit, data
+):
+    names = data.draw(st.lists(st.sampled_from(["category", "description", "email", "address"])))
+    body = {
+        "category": "nid-de-poule",
+        "description": "Trou",
+        "location": {"type": "Point", "coordinates": [INSIDE_WEST.x, INSIDE_WEST.y]},
+    }
+    body |= {name: data.draw(hostile_text, label=name) for name in names}
+    before = Signal.objects.count()
+    response = api_client.post("/api/v1/signals/", body, format="json")
+    assert response.status_code in (201, 400), response.content[:300]
+    assert Signal.objects.count() == before + (response.status_code == 201)
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_text_in_an_open311_post_makes_it_fail(client, city, open311_key, data):
+    fields = ["service_code", "lat", "long", "description", "email", "address_string"]
+    names = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3))
+    form = {
+        "api_key": open311_key,
+        "service_code": "nid-de-poule",
+        "lat": str(INSIDE_WEST.y),
+        "long": str(INSIDE_WEST.x),
+        "description": "Trou",
+    }
+    form |= {name: data.draw(hostile_text, label=name) for name in names}
+    before = Signal.objects.count()
+    response = client.post("/open311/v2/requests.json", form)
+    assert response.status_code in (201, 400), response.content[:300]
+    assert Signal.objects.count() == before + (response.status_code == 201)
 
 
 READ_FILTERS = {
