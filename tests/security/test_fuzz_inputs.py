@@ -1,7 +1,8 @@
 """Property-based fuzzing of geometry, fields and filters: whatever comes in, never a 5xx.
 
 Hypothesis generates hostile JSON for the location of a report, hostile text for
-the fields of a report (our API and Open311's POST) and for every filter of the
+the fields of a report (our API, Open311's POST, the report page), of the staff
+signal page's forms, and for every filter of the
 read APIs (ours, Open311, OGC API, exports); each answer must be below 500, and
 a refused report stores nothing. The database is real; a signal created by an
 example stays until the end of the test, which is fine: only statuses count.
@@ -11,12 +12,14 @@ import json
 import string
 
 import pytest
+from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opendata.services import api_key_create
 from signals.models import Signal
 from tests.factories import INSIDE_WEST, WEST, CategoryFactory, make_area, make_signal
+from workflow.models import Membership
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(
@@ -171,6 +174,55 @@ def test_no_text_in_an_open311_post_makes_it_fail(client, city, open311_key, dat
     response = client.post("/open311/v2/requests.json", form)
     assert response.status_code in (201, 400), response.content[:300]
     assert Signal.objects.count() == before + (response.status_code == 201)
+
+
+@FUZZ
+@given(data=st.data())
+def test_no_text_in_the_report_page_makes_it_fail(client, city, no_rate_limit, data):
+    fields = ["category", "description", "email", "longitude", "latitude", "address"]
+    names = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3))
+    form = {
+        "category": "nid-de-poule",
+        "description": "Trou",
+        "longitude": str(INSIDE_WEST.x),
+        "latitude": str(INSIDE_WEST.y),
+    }
+    form |= {name: data.draw(hostile_text, label=name) for name in names}
+    before = Signal.objects.count()
+    response = client.post("/signaler/", form)
+    # Stored (302); refused with what was typed (400); or held while the page shows the
+    # open signals of this kind nearby ("Déjà signalé ?", 200).
+    assert response.status_code in (200, 302, 400), response.content[:300]
+    assert Signal.objects.count() == before + (response.status_code == 302)
+
+
+@pytest.fixture
+def agent(client, city):
+    """An agent of the service that has the city's signal, signed in."""
+    user = get_user_model().objects.create_user("agent-fuzz", password="pw-fuzz-1")
+    signal = Signal.objects.get()
+    Membership.objects.create(user=user, service=signal.service)
+    client.force_login(user)
+    return signal
+
+
+STAFF_FORMS = {
+    "statut": ["to", "message", "note", "planned_for", "duplicate_of", "version"],
+    "transfert": ["service", "reason", "version"],
+    "categorie": ["category", "note", "version"],
+    "commentaire": ["note"],
+}
+
+
+@FUZZ
+@given(action=st.sampled_from(sorted(STAFF_FORMS)), data=st.data())
+def test_no_text_in_a_staff_form_makes_it_fail(client, agent, action, data):
+    names = data.draw(st.lists(st.sampled_from(STAFF_FORMS[action]), min_size=1, max_size=3))
+    form = {name: data.draw(hostile_text, label=name) for name in names}
+    response = client.post(f"/gestion/signalements/{agent.reference}/{action}/", form)
+    # A change goes through (302), or the page comes back with the form as typed (400),
+    # or the signal had changed since the version sent (409).
+    assert response.status_code in (302, 400, 409), response.content[:300]
 
 
 READ_FILTERS = {
