@@ -5,6 +5,7 @@ import math
 import os
 import platform
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -619,7 +620,51 @@ def bench_queue(profile: Profile, port: int) -> list[Row]:
                 f"{execution.text()}",
             )
         )
+    rows.append(_bench_signal_page(profile, port, client, cookie, reference))
     return rows
+
+
+# Model choice fields read their options through a server-side cursor: the statement as
+# captured declares one, which cannot be declared twice; its query is what PostgreSQL runs.
+_CURSOR = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH HOLD FOR ')
+
+
+def _bench_signal_page(profile: Profile, port: int, client, cookie: str, reference: str) -> Row:
+    """What an agent opens for each signal of the queue: its page, history and forms."""
+    url = f"/gestion/signalements/{reference}/"
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    # The page's own statements: the signal, its photos and history, the forms' choices
+    # (the session, the user and the memberships are every staff page's).
+    statements = [
+        _CURSOR.sub("", q["sql"])
+        for q in captured.captured_queries
+        if not re.search(r'FROM "(django_session|auth_user|workflow_membership)"', q["sql"])
+    ]
+
+    def in_sql():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    def http():
+        status, body = measure.get(port, url, headers={"Cookie": cookie})
+        assert status == 200, (status, body[:300])
+
+    baseline = timed(in_sql, profile.http * 2)  # warm, in a loop of its own (see the queue)
+    ours = timed(http, profile.http * 2)
+    return Row(
+        "signal_page",
+        f"An agent's signal page, history and forms ({len(captured)} queries; HTTP)",
+        ours,
+        baseline,
+        f"the page's own {len(statements)} queries in SQL",
+        "for the record",
+        ok=None,
+        figures=f"at the database (EXPLAIN ANALYZE): {_execution_ms(statements, 5).text()}",
+    )
 
 
 def _execution_ms(statements: list[str], repeats: int) -> Stats:

@@ -56,6 +56,8 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_table(tmp_path):
         "ogc_deep_page",
         "open311_list",
         "public_list_deep",
+        "queue_oldest",
+        "signal_page",
     } <= measured
     assert "## Machine" in text and "| Routing one point (covers) |" in text
     # The machine's speed at both ends of the run, so that runs can be compared.
