@@ -188,12 +188,15 @@ def bulk(request):
     return HttpResponseRedirect(back)
 
 
-def _signal_page(request, signal, *, status: int = 200, **forms):
+def _signal_page(request, signal=None, *, reference: str = "", status: int = 200, **forms):
+    """The signal's page, read afresh (after a refused action too, to show what it is now):
+    `signal` as the action found it, or by `reference` for a plain visit."""
+    found = {"pk": signal.pk} if signal is not None else {"reference": reference}
     signal = get_object_or_404(
         with_queue_annotations(request.staff.signals()).select_related(
             "category__parent", "service"
         ),
-        pk=signal.pk,
+        **found,
     )
     history = signal.history.select_related(
         "actor", "duplicate_of", "from_service", "to_service"
@@ -228,7 +231,7 @@ def _visible(request, reference: str):
 
 @staff_required
 def signal_detail(request, reference: str):
-    return _signal_page(request, _visible(request, reference))
+    return _signal_page(request, reference=reference)
 
 
 def _form_action(request, signal, form_name: str, form, action):

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.widgets import PlainSelect
@@ -40,6 +42,23 @@ def test_the_queue_page_runs_six_queries(client, city, django_assert_num_queries
         response = client.get("/gestion/", {"status": "new", "category": city.category.code})
     assert response.status_code == 200
     assert response.content.decode().count('name="selected"') == 4
+
+
+def test_the_signal_page_reads_the_signal_once_and_declares_no_cursor(client, city):
+    client.force_login(city.agent)
+    url = f"/gestion/signalements/{city.ours.reference}/"
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **EN)
+    # Session, user, the agent's services and role, the signal, its photos, its history,
+    # the services to transfer to, the categories to change to: one query each.
+    assert response.status_code == 200 and len(captured) == 8
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert not [sql for sql in statements if sql.startswith("DECLARE")]
+    html = response.content.decode()
+    assert f'<option value="{city.proprete.pk}">Propreté</option>' in _select(html, "service")
+    assert f">{city.category.parent.name} › {city.category.name}</option>" in _select(
+        html, "category"
+    )
 
 
 def test_a_new_category_filters_at_once_and_a_deactivated_one_moves_to_its_own_group(client, city):
