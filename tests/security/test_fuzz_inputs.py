@@ -139,18 +139,23 @@ def test_no_request_body_makes_the_report_api_fail(api_client, city, no_rate_lim
     assert response.status_code in (400, 415), response.content[:300]
 
 
+def _with_hostile_text(data, valid: dict, fields: list[str]) -> dict:
+    """`valid` with hostile text in one to three of `fields`."""
+    names = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3))
+    return valid | {name: data.draw(hostile_text, label=name) for name in names}
+
+
 @FUZZ
 @given(data=st.data())
 def test_no_text_in_a_reports_fields_makes_the_report_api_fail(
     api_client, city, no_rate_limit, data
 ):
-    names = data.draw(st.lists(st.sampled_from(["category", "description", "email", "address"])))
-    body = {
+    valid = {
         "category": "nid-de-poule",
         "description": "Trou",
         "location": {"type": "Point", "coordinates": [INSIDE_WEST.x, INSIDE_WEST.y]},
     }
-    body |= {name: data.draw(hostile_text, label=name) for name in names}
+    body = _with_hostile_text(data, valid, ["category", "description", "email", "address"])
     before = Signal.objects.count()
     response = api_client.post("/api/v1/signals/", body, format="json")
     assert response.status_code in (201, 400), response.content[:300]
@@ -160,16 +165,15 @@ def test_no_text_in_a_reports_fields_makes_the_report_api_fail(
 @FUZZ
 @given(data=st.data())
 def test_no_text_in_an_open311_post_makes_it_fail(client, city, open311_key, data):
-    fields = ["service_code", "lat", "long", "description", "email", "address_string"]
-    names = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3))
-    form = {
+    valid = {
         "api_key": open311_key,
         "service_code": "nid-de-poule",
         "lat": str(INSIDE_WEST.y),
         "long": str(INSIDE_WEST.x),
         "description": "Trou",
     }
-    form |= {name: data.draw(hostile_text, label=name) for name in names}
+    fields = ["service_code", "lat", "long", "description", "email", "address_string"]
+    form = _with_hostile_text(data, valid, fields)
     before = Signal.objects.count()
     response = client.post("/open311/v2/requests.json", form)
     assert response.status_code in (201, 400), response.content[:300]
@@ -179,15 +183,14 @@ def test_no_text_in_an_open311_post_makes_it_fail(client, city, open311_key, dat
 @FUZZ
 @given(data=st.data())
 def test_no_text_in_the_report_page_makes_it_fail(client, city, no_rate_limit, data):
-    fields = ["category", "description", "email", "longitude", "latitude", "address"]
-    names = data.draw(st.lists(st.sampled_from(fields), min_size=1, max_size=3))
-    form = {
+    valid = {
         "category": "nid-de-poule",
         "description": "Trou",
         "longitude": str(INSIDE_WEST.x),
         "latitude": str(INSIDE_WEST.y),
     }
-    form |= {name: data.draw(hostile_text, label=name) for name in names}
+    fields = ["category", "description", "email", "longitude", "latitude"]
+    form = _with_hostile_text(data, valid, fields)
     before = Signal.objects.count()
     response = client.post("/signaler/", form)
     # Stored (302); refused with what was typed (400); or held while the page shows the
@@ -217,8 +220,7 @@ STAFF_FORMS = {
 @FUZZ
 @given(action=st.sampled_from(sorted(STAFF_FORMS)), data=st.data())
 def test_no_text_in_a_staff_form_makes_it_fail(client, agent, action, data):
-    names = data.draw(st.lists(st.sampled_from(STAFF_FORMS[action]), min_size=1, max_size=3))
-    form = {name: data.draw(hostile_text, label=name) for name in names}
+    form = _with_hostile_text(data, {}, STAFF_FORMS[action])
     response = client.post(f"/gestion/signalements/{agent.reference}/{action}/", form)
     # A change goes through (302), or the page comes back with the form as typed (400),
     # or the signal had changed since the version sent (409).
