@@ -624,11 +624,6 @@ def bench_queue(profile: Profile, port: int) -> list[Row]:
     return rows
 
 
-# Model choice fields read their options through a server-side cursor: the statement as
-# captured declares one, which cannot be declared twice; its query is what PostgreSQL runs.
-_CURSOR = re.compile(r'^DECLARE "[^"]+" NO SCROLL CURSOR WITH HOLD FOR ')
-
-
 def _bench_signal_page(profile: Profile, port: int, client, cookie: str, reference: str) -> Row:
     """What an agent opens for each signal of the queue: its page, history and forms."""
     url = f"/gestion/signalements/{reference}/"
@@ -638,7 +633,7 @@ def _bench_signal_page(profile: Profile, port: int, client, cookie: str, referen
     # The page's own statements: the signal, its photos and history, the forms' choices
     # (the session, the user and the memberships are every staff page's).
     statements = [
-        _CURSOR.sub("", q["sql"])
+        q["sql"]
         for q in captured.captured_queries
         if not re.search(r'FROM "(django_session|auth_user|workflow_membership)"', q["sql"])
     ]
