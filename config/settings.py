@@ -239,6 +239,8 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 34 * 1024 * 1024)
 
 # Days after a signal is closed before `anonymize_reporters` erases its reporter's e-mail.
 REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
+# Days after a signal is resolved during which the link in the e-mail asks "is it fixed?".
+FEEDBACK_DAYS = env_int("FEEDBACK_DAYS", 30)
 
 # --- Abuse and sessions ------------------------------------------------------
 # Reverse proxies we run in front of the app; 0 means the connection's address is the client.

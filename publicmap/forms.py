@@ -14,6 +14,7 @@ from signals.categories import categories_to_report, category_filter_choices
 from signals.held_photos import photos_held
 from signals.photos import InvalidPhotos, photos_clean
 from signals.selectors import signals_nearby
+from workflow.feedback import COMMENT_MAX_LENGTH
 from workflow.states import State
 
 
@@ -149,6 +150,25 @@ def _flatten(messages) -> list[str]:
 
 class FollowForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"))
+
+
+class FeedbackForm(forms.Form):
+    """The question of the link in the "resolved" e-mail: is it fixed? (workflow.feedback)."""
+
+    is_fixed = forms.TypedChoiceField(
+        label=_("Is the problem fixed?"),
+        choices=[("yes", _("Yes, it is fixed")), ("no", _("No, it is not fixed"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose yes or no.")},
+    )
+    comment = forms.CharField(
+        label=_("A word for the service (optional)"),
+        help_text=_("What is still wrong, if anything. Only the service reads it."),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 PERIODS = {

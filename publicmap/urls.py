@@ -13,6 +13,8 @@ urlpatterns = [
     path("signalements/suivi/<uuid:token>/confirmer/", views.follow_confirm, name="follow-confirm"),
     # The stop link of every e-mail to a follower or a reporter (signals.unsubscribe).
     path("signalements/suivi/<str:token>/arreter/", views.follow_stop, name="follow-stop"),
+    # "Is it fixed?": the link in the "resolved" e-mail, with the same token (workflow.feedback).
+    path("signalements/suivi/<str:token>/avis/", views.feedback, name="feedback"),
     path("signalements/<str:reference>/", views.signal_detail, name="signal-detail"),
     path("signalements/<str:reference>/suivre/", views.signal_follow, name="signal-follow"),
     # The stop link of the status e-mails sent before there was one way to stop.

@@ -11,7 +11,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from geo.routing import OutsideTerritory
-from publicmap.forms import FollowForm, ReportForm, SignalFilterForm
+from publicmap.forms import FeedbackForm, FollowForm, ReportForm, SignalFilterForm
 from publicmap.icons import icon_url
 from publicmap.list_page import list_page
 from publicmap.maps import map_parts
@@ -23,6 +23,7 @@ from signals.models import Photo, Signal
 from signals.selectors import signals_public
 from signals.services import signal_create
 from signals.unsubscribe import UnknownToken, recipient_for_token, recipient_unsubscribe
+from workflow.feedback import FeedbackClosed, feedback_give, feedback_request
 from workflow.states import State
 
 STATUS_COLOURS = {
@@ -271,6 +272,44 @@ def _follow_stop_page(request, token: str):
 
 def _follow_stop_invalid(request):
     return render(request, "publicmap/follow_stop.html", {"invalid": True}, status=404)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback(request, token: str):
+    """Is it fixed? A resident's answer once the service says it is (workflow.feedback)."""
+    try:
+        asked = feedback_request(token=token)
+    except FeedbackClosed as closed:
+        recipient = recipient_for_token(token=token)
+        return render(
+            request,
+            "publicmap/feedback.html",
+            {"closed": closed.reason, "signal": recipient.signal},
+        )
+    if asked is None:
+        return render(request, "publicmap/feedback.html", {"invalid": True}, status=404)
+    if request.method != "POST":
+        initial = {}
+        if asked.previous is not None:
+            initial = {
+                "is_fixed": "yes" if asked.previous.is_fixed else "no",
+                "comment": asked.previous.comment,
+            }
+        form = FeedbackForm(initial=initial)
+    else:
+        form = FeedbackForm(request.POST)
+        if form.is_valid():
+            feedback_give(request=asked, **form.cleaned_data)
+            if form.cleaned_data["is_fixed"]:
+                messages.success(request, _("Thank you: the service is told it is fixed."))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you: the service is told it is not fixed, and will look at it again."),
+                )
+            return redirect("publicmap:signal-detail", reference=asked.signal.reference)
+    context = {"form": form, "signal": asked.signal, "resolution": asked.resolution}
+    return render(request, "publicmap/feedback.html", context, status=400 if form.errors else 200)
 
 
 @csrf_exempt

@@ -17,7 +17,7 @@ from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.references import REFERENCE_NUMBER_SQL, REFERENCE_SEQUENCE, reference_prefix
 from signals.storage import atomic_with_files
-from workflow.models import StatusChange
+from workflow.models import Feedback, StatusChange
 from workflow.states import State
 
 
@@ -225,10 +225,11 @@ def _violated_constraint(error: IntegrityError) -> str | None:
 
 
 def signals_anonymize_reporters(*, closed_before: datetime) -> int:
-    """Erase the reporter's e-mail, and the followers, of signals closed before a date.
+    """Erase the reporter's e-mail, the followers and the residents' feedback comments of
+    signals closed before a date.
 
     The signal, its photos and its public history stay; only the means of
-    reaching a person go. A signal reopened since has no `closed_at` and keeps
+    reaching a person, and what residents wrote to the services alone, go. A signal reopened since has no `closed_at` and keeps
     them. Returns the number of signals anonymised.
     """
     with transaction.atomic():
@@ -238,4 +239,5 @@ def signals_anonymize_reporters(*, closed_before: datetime) -> int:
         Follower.objects.filter(signal_id__in=ids).delete()
         # A changed row gets a new version, so that a form opened before cannot write the e-mail back.
         Signal.objects.filter(id__in=ids).update(reporter_email="", version=F("version") + 1)
+        Feedback.objects.filter(signal__in=stale).exclude(comment="").update(comment="")
     return len(ids)

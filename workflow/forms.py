@@ -28,6 +28,9 @@ class QueueFilterForm(forms.Form):
         label=_("Older than (days)"), required=False, min_value=0, max_value=3650
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    contested = forms.BooleanField(
+        label=_("Resolved, but a resident says it is not fixed"), required=False
+    )
     bbox = forms.CharField(
         label=_("Map area"),
         required=False,
@@ -88,6 +91,7 @@ class QueueFilterForm(forms.Form):
             q=data.get("q") or "",
             older_than_days=data.get("older_than_days"),
             overdue=bool(data.get("overdue")),
+            contested=bool(data.get("contested")),
             bbox=data.get("bbox"),
             sort=data.get("sort") if data.get("sort") in SORTS else "oldest",
         )

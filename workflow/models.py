@@ -209,3 +209,39 @@ class QueueCountChange(StatusCount):
     Appending rather than updating the count in place: two reports to one service made at
     once never wait on each other's lock of the service's row.
     """
+
+
+class Feedback(models.Model):
+    """A resident's answer to "is it fixed?" after a signal was resolved.
+
+    Asked of whoever the "resolved" e-mail went to (the reporter, the confirmed
+    followers), through the link it carries. One answer per recipient and per
+    resolution: answering again replaces it. `giver` is a digest of the
+    recipient's link, not the address: the answer stays personal-data free, and
+    a follower who stops following cannot be traced back from it. The comment is
+    for the services only; it never appears on a public page.
+    """
+
+    signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="feedback")
+    # The move to `resolved` this answers: a signal reopened then resolved again asks afresh.
+    resolution = models.ForeignKey(
+        StatusChange, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    giver = models.CharField(max_length=64)
+    from_reporter = models.BooleanField(_("from the reporter"), default=False)
+    is_fixed = models.BooleanField(_("fixed"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("resident feedback")
+        verbose_name_plural = _("resident feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resolution", "giver"], name="feedback_once_per_resolution"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback on signal {self.signal_id}: {'fixed' if self.is_fixed else 'not fixed'}"

@@ -23,6 +23,7 @@ from signals.unsubscribe import (
     unsubscribe_headers,
     unsubscribe_url,
 )
+from workflow.feedback import feedback_url
 from workflow.models import OutgoingMail, ReporterOptOut, StatusChange
 from workflow.states import State
 
@@ -74,6 +75,10 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
                 if change.duplicate_of
                 else "",
                 "unsubscribe_url": unsubscribe_url(token=token),
+                # Each recipient's own link: one answer per person (workflow.feedback).
+                "feedback_url": feedback_url(token=token)
+                if change.to_state == State.RESOLVED
+                else "",
             }
             subject = render_to_string("workflow/mail/status_subject.txt", context)
             mails.append(

@@ -33,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from geo.models import Service
 from signals.models import Signal
 from signals.selectors import categories_under, signals_matching_text
+from workflow.feedback import contested
 from workflow.queue_counts import stored_status_counts
 from workflow.selectors import signals_visible_to
 from workflow.states import OPEN, State
@@ -55,6 +56,7 @@ class QueueFilters:
     q: str = ""
     older_than_days: int | None = None
     overdue: bool = False
+    contested: bool = False
     bbox: tuple[float, float, float, float] | None = None
     sort: str = "oldest"
 
@@ -132,6 +134,8 @@ def queue_queryset(
         queryset = overdue_only(queryset)
     if filters.bbox:
         queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
+    if filters.contested:
+        queryset = contested(queryset)
     return queryset
 
 
@@ -170,7 +174,13 @@ def queue_status_counts(
     """The counts beside a page: kept by PostgreSQL (workflow.queue_counts) when the filters
     are ones they are keyed by, else counted over `filtered`. `service_ids`: the user's
     services (None: every service, a superuser)."""
-    if filters.q or filters.older_than_days is not None or filters.overdue or filters.bbox:
+    if (
+        filters.q
+        or filters.older_than_days is not None
+        or filters.overdue
+        or filters.bbox
+        or filters.contested
+    ):
         return status_counts(filtered)
     if scope.service_ids is not None:
         chosen = set(scope.service_ids)

@@ -5,12 +5,14 @@ Everything is aggregated in PostgreSQL (percentile_cont), whatever the volume.
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, FloatField, Func, QuerySet
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import Extract
 from django.utils import timezone
 
 from geo.models import Service
 from signals.models import Category, Signal
+from workflow.feedback import contested
+from workflow.models import Feedback
 from workflow.queue import overdue_only
 from workflow.states import State
 
@@ -84,6 +86,10 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
         .annotate(n=Count("id"))
         .order_by("-n", "service__name")
     ]
+    # The residents' answers to "is it fixed?", about the period's signals (workflow.feedback).
+    answers = Feedback.objects.filter(signal__in=period).aggregate(
+        answers=Count("id"), not_fixed=Count("id", filter=Q(is_fixed=False))
+    )
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "total": sum(group["n"] for group in groups),
@@ -103,6 +109,13 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
         # Every signal here has a service (the callers' querysets are the supervised ones).
         "overdue_now": sum(row["count"] for row in overdue_by_service),
         "overdue_by_service": overdue_by_service,
+        "feedback": {
+            "answers": answers["answers"],
+            "fixed": answers["answers"] - answers["not_fixed"],
+            "not_fixed": answers["not_fixed"],
+            # Contested now, whenever reported, as the overdue count.
+            "contested_now": contested(signals).count(),
+        },
     }
 
 

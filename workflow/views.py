@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from signals.models import Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
+from workflow.feedback import contested, current_resolution_id
 from workflow.forms import (
     BulkForm,
     CategoryChangeForm,
@@ -136,6 +137,8 @@ def queue(request):
             is_first_page=not cursor,
             bulk_targets=[s for s in State if s not in (State.NEW, State.DUPLICATE)],
             services=services,
+            # Beside the filter: how many resolved signals residents say are not fixed.
+            contested_count=contested(visible).count(),
         ),
     )
 
@@ -198,9 +201,13 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
         ),
         **found,
     )
-    history = signal.history.select_related(
-        "actor", "duplicate_of", "from_service", "to_service"
-    ).order_by("-created_at", "-id")
+    history = list(
+        signal.history.select_related(
+            "actor", "duplicate_of", "from_service", "to_service"
+        ).order_by("-created_at", "-id")
+    )
+    current = current_resolution_id(signal, history)
+    feedback = [(answer, answer.resolution_id == current) for answer in signal.feedback.all()]
     defaults = {
         "transition_form": TransitionForm(signal=signal),
         "transfer_form": TransferForm(initial={"version": signal.version}),
@@ -215,6 +222,8 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             request,
             signal=signal,
             history=history,
+            feedback=feedback,
+            contested=any(not answer.is_fixed and now for answer, now in feedback),
             photos=signal.photos.all(),
             map_center=[signal.location.y, signal.location.x],
             tile_url=settings.MAP_TILE_URL,

@@ -297,6 +297,45 @@ def test_the_stop_link_of_a_status_e_mail_asks_then_stops_and_is_accessible(page
     assert page.axe_violations() == []
 
 
+def test_is_it_fixed_from_the_resolved_e_mail_on_a_phone_and_accessible(page):
+    from signals.models import Follower
+    from workflow.models import Feedback
+    from workflow.services import signal_transition
+
+    p = page.page
+    signal = Signal.objects.filter(status=State.NEW).first()
+    Follower.objects.create(
+        signal=signal, email="voisin@example.org", confirmed_at=signal.created_at
+    )
+    signal_transition(signal=signal, to=State.ACCEPTED)
+    signal_transition(signal=signal, to=State.RESOLVED, message="Trottoir réparé.")
+    message = [m for m in mail.outbox if m.to == ["voisin@example.org"]][-1]
+    link = re.search(r"http\S+/avis/", message.body).group(0)
+
+    p.goto(link)
+    assert p.get_by_role("heading", level=1).inner_text() == "Est-ce réglé ?"
+    assert "Trottoir réparé." in p.locator("main").inner_text()
+    assert page.axe_violations() == []
+    # Sent without a choice: the page says what is missing and keeps the comment.
+    p.get_by_label("Un mot pour le service (facultatif)").fill("Il reste un trou")
+    p.get_by_role("button", name="Envoyer ma réponse").click()
+    assert "Choisissez oui ou non." in p.locator(".error-summary").inner_text()
+    assert p.get_by_label("Un mot pour le service (facultatif)").input_value() == "Il reste un trou"
+    assert page.axe_violations() == []
+
+    p.get_by_label("Non, ce n’est pas réglé").check()
+    p.get_by_role("button", name="Envoyer ma réponse").click()
+    p.wait_for_url(re.compile(signal.reference))
+    assert "ce n’est pas réglé" in p.locator(".messages").inner_text()
+    assert "Il reste un trou" not in p.locator("main").inner_text()
+    answer = Feedback.objects.get(signal=signal)
+    assert (answer.is_fixed, answer.comment, answer.from_reporter) == (
+        False,
+        "Il reste un trou",
+        False,
+    )
+
+
 class PageWithoutJS(Page):
     """Scripts off. axe needs timers, which do not run then: it checks the same document,
     scripts removed, in a second page that has them on."""

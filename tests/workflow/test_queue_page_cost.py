@@ -31,14 +31,15 @@ def _select(html: str, name: str) -> str:
     return re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
 
 
-def test_the_queue_page_runs_six_queries(client, city, django_assert_num_queries):
+def test_the_queue_page_runs_seven_queries(client, city, django_assert_num_queries):
     for _ in range(3):
         make_signal(city.category, INSIDE_WEST)
     client.force_login(city.agent)
     client.get("/gestion/")  # the process loads its copy of the categories once
     # Session, user, the agent's services and role (one query), the chosen category's
-    # ids, the page, the counts per status. The filter's categories are the process's.
-    with django_assert_num_queries(6):
+    # ids, the page, the counts per status, the resolved signals residents contest.
+    # The filter's categories are the process's.
+    with django_assert_num_queries(7):
         response = client.get("/gestion/", {"status": "new", "category": city.category.code})
     assert response.status_code == 200
     assert response.content.decode().count('name="selected"') == 4
@@ -50,8 +51,9 @@ def test_the_signal_page_reads_the_signal_once_and_declares_no_cursor(client, ci
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, **EN)
     # Session, user, the agent's services and role, the signal, its photos, its history,
-    # the services to transfer to, the categories to change to: one query each.
-    assert response.status_code == 200 and len(captured) == 8
+    # the residents' answers, the services to transfer to, the categories to change to:
+    # one query each.
+    assert response.status_code == 200 and len(captured) == 9
     statements = [query["sql"] for query in captured.captured_queries]
     assert not [sql for sql in statements if sql.startswith("DECLARE")]
     html = response.content.decode()

@@ -1,11 +1,13 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from geo.models import Service
 from signals.api.fields import GeoJSONPointField
 from signals.api.serializers import CategoryRefSerializer, ServiceRefSerializer
 from signals.models import Category, Signal
-from workflow.models import StatusChange
+from workflow.feedback import current_resolution_id
+from workflow.models import Feedback, StatusChange
 from workflow.states import State
 
 
@@ -36,6 +38,22 @@ class HistorySerializer(serializers.ModelSerializer):
 
     def get_actor(self, change: StatusChange) -> str | None:
         return change.actor.get_username() if change.actor_id else None
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(
+        help_text=_(
+            "True when the answer is about the resolution the signal is in now, "
+            "false when the signal was reopened since."
+        )
+    )
+
+    class Meta:
+        model = Feedback
+        fields = ["is_fixed", "comment", "from_reporter", "created_at", "current"]
+
+    def get_current(self, feedback: Feedback) -> bool:
+        return feedback.resolution_id == self.context.get("current_resolution_id")
 
 
 class StaffSignalSerializer(serializers.ModelSerializer):
@@ -78,8 +96,17 @@ class StaffSignalDetailSerializer(StaffSignalSerializer):
         read_only=True, help_text=_("The reporter's e-mail address; empty when there is none.")
     )
 
+    feedback = serializers.SerializerMethodField(
+        help_text=_("Residents' answers to the question of the “resolved” e-mail: is it fixed?")
+    )
+
     class Meta(StaffSignalSerializer.Meta):
-        fields = [*StaffSignalSerializer.Meta.fields, "reporter_email", "history"]
+        fields = [*StaffSignalSerializer.Meta.fields, "reporter_email", "history", "feedback"]
+
+    @extend_schema_field(FeedbackSerializer(many=True))
+    def get_feedback(self, signal: Signal) -> list[dict]:
+        context = {"current_resolution_id": current_resolution_id(signal)}
+        return FeedbackSerializer(signal.feedback.all(), many=True, context=context).data
 
 
 class TransitionInputSerializer(serializers.Serializer):

@@ -54,7 +54,9 @@ class StaffAPIView(APIView):
             "category__parent", "service"
         )
         if annotated:
-            queryset = with_queue_annotations(queryset).prefetch_related("history__actor")
+            queryset = with_queue_annotations(queryset).prefetch_related(
+                "history__actor", "feedback"
+            )
         # Another service's signal is a 404, exactly like one that does not exist.
         return get_object_or_404(queryset, reference=reference)
 
@@ -137,6 +139,13 @@ QUEUE_PARAMETERS = [
     ),
     OpenApiParameter(
         "overdue", OpenApiTypes.BOOL, description=_lazy("Only signals past their due date.")
+    ),
+    OpenApiParameter(
+        "contested",
+        OpenApiTypes.BOOL,
+        description=_lazy(
+            "Only resolved signals that a resident, answering the e-mail, says are not fixed."
+        ),
     ),
     OpenApiParameter(
         "bbox",

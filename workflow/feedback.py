@@ -1,0 +1,135 @@
+"""Residents' answers to "is it fixed?" once a signal is resolved, and the agents' view.
+
+The "resolved" e-mail asks each recipient (the reporter, the confirmed followers)
+through a link that carries their own token, the one that also stops their mails
+(signals.unsubscribe). A "no" puts the signal in the services' "contested" list:
+the agent reads the comment and reopens it, or answers. Nothing reopens by
+itself: a resident's "no" may be about another problem at the same place.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from signals.models import Signal
+from signals.unsubscribe import Recipient, recipient_for_token
+from workflow.models import Feedback, StatusChange
+from workflow.states import State
+
+COMMENT_MAX_LENGTH = 2000
+
+
+class FeedbackClosed(Exception):
+    """The signal is not resolved now, or was resolved too long ago to ask."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason  # "not_resolved" or "too_late"
+
+
+@dataclass(frozen=True)
+class FeedbackRequest:
+    """What a feedback link asks about: whose answer, on which resolution."""
+
+    recipient: Recipient
+    resolution: StatusChange
+    giver: str
+    previous: Feedback | None
+
+    @property
+    def signal(self) -> Signal:
+        return self.recipient.signal
+
+
+def feedback_url(*, token: str) -> str:
+    path = reverse("publicmap:feedback", kwargs={"token": token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _giver(token: str) -> str:
+    # A digest, not the token: the table never holds a working link.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def latest_resolution(signal: Signal) -> StatusChange | None:
+    """The move to `resolved` that the signal is in now, or None if it is not resolved."""
+    if signal.status != State.RESOLVED:
+        return None
+    return (
+        signal.history.filter(kind=StatusChange.Kind.STATUS, to_state=State.RESOLVED)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def current_resolution_id(signal: Signal, history=None) -> int | None:
+    """The id of the move to `resolved` the signal is in now, from `history` (its rows as
+    already read) or its prefetched history; None if it is not resolved."""
+    if signal.status != State.RESOLVED:
+        return None
+    rows = signal.history.all() if history is None else history
+    moves = [row for row in rows if row.kind == StatusChange.Kind.STATUS]
+    latest = max(moves, key=lambda row: (row.created_at, row.id), default=None)
+    return latest.id if latest is not None and latest.to_state == State.RESOLVED else None
+
+
+def feedback_request(*, token: str) -> FeedbackRequest | None:
+    """What the link with `token` asks about; None for a link that names nobody.
+
+    Raises `FeedbackClosed` when the question is no longer open."""
+    recipient = recipient_for_token(token=token)
+    if recipient is None:
+        return None
+    resolution = latest_resolution(recipient.signal)
+    if resolution is None:
+        raise FeedbackClosed("not_resolved")
+    if resolution.created_at < timezone.now() - timedelta(days=settings.FEEDBACK_DAYS):
+        raise FeedbackClosed("too_late")
+    giver = _giver(token)
+    previous = Feedback.objects.filter(resolution=resolution, giver=giver).first()
+    return FeedbackRequest(recipient, resolution, giver, previous)
+
+
+def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = "") -> Feedback:
+    """Store the answer, replacing this recipient's earlier one on the same resolution."""
+    with transaction.atomic():
+        # Locked so that two answers sent at once leave one row, the last one.
+        Signal.objects.select_for_update().filter(pk=request.signal.pk).exists()
+        feedback, _ = Feedback.objects.update_or_create(
+            resolution=request.resolution,
+            giver=request.giver,
+            defaults={
+                "signal": request.signal,
+                "from_reporter": request.recipient.is_reporter,
+                "is_fixed": is_fixed,
+                "comment": comment.strip(),
+                "created_at": timezone.now(),
+            },
+        )
+    return feedback
+
+
+def feedback_current() -> QuerySet[Feedback]:
+    """The answers about the resolution each signal is in now (not about an earlier one:
+    a reopened signal, resolved again, asks afresh)."""
+    later_move = StatusChange.objects.filter(
+        signal_id=OuterRef("signal_id"),
+        kind=StatusChange.Kind.STATUS,
+        id__gt=OuterRef("resolution_id"),
+    )
+    return Feedback.objects.filter(signal__status=State.RESOLVED).exclude(Exists(later_move))
+
+
+def contested(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signals of `queryset` resolved now and said not fixed by a resident since.
+
+    Read from the answers (a few) to the signals, not the other way: a service has
+    hundreds of thousands of resolved signals."""
+    not_fixed = feedback_current().filter(is_fixed=False).values("signal_id")
+    return queryset.filter(status=State.RESOLVED, pk__in=not_fixed)
