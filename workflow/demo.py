@@ -4,10 +4,17 @@ DEMO ONLY: the passwords are published in the README. `load_demo` creates them;
 never run it on a production database.
 """
 
+import hashlib
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from geo.models import Service
-from workflow.models import Membership
+from signals.models import Signal
+from workflow.feedback import latest_resolution
+from workflow.models import Feedback, Membership
+from workflow.states import State
 
 DEMO_PASSWORD = "demo-dansmarue"  # noqa: S105 — published on purpose, demo data only
 
@@ -38,3 +45,35 @@ def load_staff() -> list[str]:
         )
     account("admin", is_staff=True, is_superuser=True)
     return names
+
+
+DEMO_ANSWERS = [
+    (False, "Le trou est toujours là, côté numéros pairs."),
+    (False, ""),
+    (True, "Merci, c'est parfait."),
+    (True, ""),
+]
+
+
+def load_feedback() -> int:
+    """Residents' answers to "is it fixed?" on the latest resolved demo signals, so that the
+    queue's "contested" filter has something to show. Safe to run again."""
+    if Feedback.objects.exists():
+        return 0
+    recent = Signal.objects.filter(source=Signal.Source.DEMO, status=State.RESOLVED).order_by(
+        "-updated_at"
+    )
+    created = 0
+    for signal, (is_fixed, comment) in zip(recent, DEMO_ANSWERS, strict=False):
+        resolution = latest_resolution(signal)
+        Feedback.objects.create(
+            signal=signal,
+            resolution=resolution,
+            giver=hashlib.sha256(f"demo-{signal.pk}".encode()).hexdigest(),
+            from_reporter=True,
+            is_fixed=is_fixed,
+            comment=comment,
+            created_at=min(timezone.now(), resolution.created_at + timedelta(days=1)),
+        )
+        created += 1
+    return created

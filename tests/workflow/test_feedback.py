@@ -227,3 +227,17 @@ def test_supervisors_see_the_answers_in_the_statistics(client, city, resolved):
     client.force_login(city.supervisor)
     page = client.get("/gestion/statistiques/", {"start": today, "end": today}).content.decode()
     assert "1 oui, 1 non" in page
+
+
+def test_the_demo_city_has_contested_signals_to_show():
+    from signals.demo import load_categories, load_signals, load_territory
+    from signals.models import Signal
+    from workflow.demo import load_feedback
+    from workflow.feedback import contested
+
+    load_categories()
+    load_territory()
+    load_signals(count=60)
+    assert load_feedback() == 4
+    assert load_feedback() == 0  # safe to run again
+    assert contested(Signal.objects.all()).count() == 2

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from signals.demo import load_categories, load_signals, load_territory
-from workflow.demo import load_staff
+from workflow.demo import load_feedback, load_staff
 
 
 class Command(BaseCommand):
@@ -17,9 +17,11 @@ class Command(BaseCommand):
         areas = load_territory()
         signals = load_signals(count=options["signals"])
         staff = load_staff()
+        answers = load_feedback()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {categories} categories, {areas} new areas, {signals} new signals, "
-                f"{len(staff)} staff accounts (demo password, see README)."
+                f"{len(staff)} staff accounts (demo password, see README), "
+                f'{answers} residents\' answers to "is it fixed?".'
             )
         )
