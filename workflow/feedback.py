@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -98,20 +97,19 @@ def feedback_request(*, token: str) -> FeedbackRequest | None:
 
 def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = "") -> Feedback:
     """Store the answer, replacing this recipient's earlier one on the same resolution."""
-    with transaction.atomic():
-        # Locked so that two answers sent at once leave one row, the last one.
-        Signal.objects.select_for_update().filter(pk=request.signal.pk).exists()
-        feedback, _ = Feedback.objects.update_or_create(
-            resolution=request.resolution,
-            giver=request.giver,
-            defaults={
-                "signal": request.signal,
-                "from_reporter": request.recipient.is_reporter,
-                "is_fixed": is_fixed,
-                "comment": comment.strip(),
-                "created_at": timezone.now(),
-            },
-        )
+    # Two answers sent at once leave one row: the unique (resolution, giver) makes the
+    # second INSERT fail, and update_or_create then updates the row the first one wrote.
+    feedback, _ = Feedback.objects.update_or_create(
+        resolution=request.resolution,
+        giver=request.giver,
+        defaults={
+            "signal": request.signal,
+            "from_reporter": request.recipient.is_reporter,
+            "is_fixed": is_fixed,
+            "comment": comment.strip(),
+            "created_at": timezone.now(),
+        },
+    )
     return feedback
 
 
