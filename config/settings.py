@@ -131,6 +131,13 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     _options["options"] = (
         _options.get("options", "") + " -c plan_cache_mode=force_generic_plan"
     ).strip()
+# Behind a pooler in transaction mode (PgBouncer), a cursor cannot outlive its transaction,
+# and Django's `.iterator()` outside one (the admin's and forms' choice lists) would fail:
+# DATABASE_SERVER_SIDE_CURSORS=false reads them in one go. The exports are unaffected: each
+# COPY runs inside its own transaction (opendata.exports).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool(
+    "DATABASE_SERVER_SIDE_CURSORS", True
+)
 # No JIT compilation: PostgreSQL compiles any statement its planner prices above 100,000,
 # and the app's are short whatever their price (a live count of a service's matches is
 # priced like a scan of the table): compiling took 56 ms of a 190 ms count on the bench
