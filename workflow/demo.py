@@ -72,6 +72,7 @@ def load_feedback() -> int:
             giver=hashlib.sha256(f"demo-{signal.pk}".encode()).hexdigest(),
             from_reporter=True,
             is_fixed=is_fixed,
+            awaiting_reply=not is_fixed,
             comment=comment,
             created_at=min(timezone.now(), resolution.created_at + timedelta(days=1)),
         )

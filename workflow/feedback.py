@@ -2,8 +2,9 @@
 
 The "resolved" e-mail asks each recipient (the reporter, the confirmed followers)
 through a link that carries their own token, the one that also stops their mails
-(signals.unsubscribe). A "no" puts the signal in the services' "contested" list:
-the agent reads the comment and reopens it, or answers. Nothing reopens by
+(signals.unsubscribe). A "no" puts the signal in the services' "contested" list
+until an agent acts on it: reopens it, or writes why it stays resolved (any
+transition, transfer, category change or comment clears it). Nothing reopens by
 itself: a resident's "no" may be about another problem at the same place.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -106,6 +107,7 @@ def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = ""
             "signal": request.signal,
             "from_reporter": request.recipient.is_reporter,
             "is_fixed": is_fixed,
+            "awaiting_reply": not is_fixed,
             "comment": comment.strip(),
             "created_at": timezone.now(),
         },
@@ -113,21 +115,17 @@ def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = ""
     return feedback
 
 
-def feedback_current() -> QuerySet[Feedback]:
-    """The answers about the resolution each signal is in now (not about an earlier one:
-    a reopened signal, resolved again, asks afresh)."""
-    later_move = StatusChange.objects.filter(
-        signal_id=OuterRef("signal_id"),
-        kind=StatusChange.Kind.STATUS,
-        id__gt=OuterRef("resolution_id"),
-    )
-    return Feedback.objects.filter(signal__status=State.RESOLVED).exclude(Exists(later_move))
+def feedback_acknowledge(signal: Signal) -> None:
+    """An agent acted on `signal`: its "not fixed" answers are answered (call it in the
+    action's transaction). One statement on a partial index that holds a handful of rows."""
+    Feedback.objects.filter(signal_id=signal.pk, awaiting_reply=True).update(awaiting_reply=False)
 
 
 def contested(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
-    """The signals of `queryset` resolved now and said not fixed by a resident since.
+    """The signals of `queryset` resolved now and said not fixed by a resident since the
+    last agent's action on them.
 
-    Read from the answers (a few) to the signals, not the other way: a service has
-    hundreds of thousands of resolved signals."""
-    not_fixed = feedback_current().filter(is_fixed=False).values("signal_id")
-    return queryset.filter(status=State.RESOLVED, pk__in=not_fixed)
+    Read from the answers awaiting a reply (a partial index of a few rows) to the signals,
+    not the other way: a service has hundreds of thousands of resolved signals."""
+    awaiting = Feedback.objects.filter(awaiting_reply=True).values("signal_id")
+    return queryset.filter(status=State.RESOLVED, pk__in=awaiting)

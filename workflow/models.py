@@ -232,6 +232,9 @@ class Feedback(models.Model):
     is_fixed = models.BooleanField(_("fixed"))
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
+    # A "not fixed" that no agent has acted on yet: the queue's "contested" list. The next
+    # action on the signal (a transition, a transfer, a category change, a comment) clears it.
+    awaiting_reply = models.BooleanField(_("awaiting a reply"), default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -240,6 +243,12 @@ class Feedback(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["resolution", "giver"], name="feedback_once_per_resolution"
+            )
+        ]
+        indexes = [
+            # Read on every queue page: only the few answers awaiting a reply are in it.
+            models.Index(
+                fields=["signal"], name="feedback_awaiting_reply", condition=Q(awaiting_reply=True)
             )
         ]
 

@@ -18,6 +18,7 @@ from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.storage import atomic_with_files
 from workflow import notifications
+from workflow.feedback import feedback_acknowledge
 from workflow.models import StatusChange
 from workflow.states import CLOSED, State, allowed_from
 
@@ -63,6 +64,8 @@ def _touch(signal: Signal, now: datetime, fields: Iterable[str] = ()) -> None:
     signal.updated_at = now
     signal.version += 1
     signal.save(update_fields=["updated_at", "version", *fields])
+    # Every agent's action answers the residents' "not fixed" (workflow.feedback).
+    feedback_acknowledge(signal)
 
 
 def _check_rules(
@@ -264,15 +267,18 @@ def signal_comment(*, signal: Signal, actor=None, note: str) -> StatusChange:
     if not note:
         raise InvalidAction({"note": [_("Write a comment.")]})
     # Not a change of the signal: no version bump, so a comment never makes
-    # a colleague's pending action a conflict.
-    return StatusChange.objects.create(
-        signal=signal,
-        kind=StatusChange.Kind.COMMENT,
-        from_state=signal.status,
-        to_state=signal.status,
-        actor=actor,
-        note=note,
-    )
+    # a colleague's pending action a conflict. It does answer a resident's "not fixed":
+    # the agent wrote why the signal stays resolved.
+    with transaction.atomic():
+        feedback_acknowledge(signal)
+        return StatusChange.objects.create(
+            signal=signal,
+            kind=StatusChange.Kind.COMMENT,
+            from_state=signal.status,
+            to_state=signal.status,
+            actor=actor,
+            note=note,
+        )
 
 
 @dataclass

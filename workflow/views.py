@@ -223,7 +223,8 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             signal=signal,
             history=history,
             feedback=feedback,
-            contested=any(not answer.is_fixed and now for answer, now in feedback),
+            contested=signal.status == State.RESOLVED
+            and any(answer.awaiting_reply for answer, _current in feedback),
             photos=signal.photos.all(),
             map_center=[signal.location.y, signal.location.x],
             tile_url=settings.MAP_TILE_URL,

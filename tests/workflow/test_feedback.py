@@ -139,6 +139,26 @@ def test_a_reopened_signal_no_longer_asks_nor_counts_as_contested(
     client.logout()
     assert client.post(path, {"is_fixed": "no"}).status_code == 302
     assert Feedback.objects.filter(is_fixed=False).count() == 2
+    client.force_login(city.agent)
+    assert resolved.reference in client.get("/gestion/", {"contested": "on"}).content.decode()
+
+
+def test_an_internal_comment_answers_the_resident_until_they_say_no_again(client, city, resolved):
+    path = feedback_path(mail_to("reporter@example.org"))
+    client.post(path, {"is_fixed": "no", "comment": "Toujours là."})
+    client.force_login(city.agent)
+    client.post(
+        f"/gestion/signalements/{resolved.reference}/commentaire/",
+        {"note": "Vérifié sur place : le trou signalé est rebouché, l'usager parle d'un autre."},
+    )
+    assert resolved.reference not in client.get("/gestion/", {"contested": "on"}).content.decode()
+    page = client.get(f"/gestion/signalements/{resolved.reference}/").content.decode()
+    assert "Toujours là." in page  # the answer stays in the signal's page
+    assert "Un usager dit que ce n’est pas réglé" not in page
+    client.logout()
+    client.post(path, {"is_fixed": "no", "comment": "Non, c'est bien celui-là."})
+    client.force_login(city.agent)
+    assert resolved.reference in client.get("/gestion/", {"contested": "on"}).content.decode()
 
 
 def test_the_question_closes_after_feedback_days(client, resolved, settings):
@@ -176,6 +196,7 @@ def test_staff_api_lists_the_answers_and_filters_the_contested(client, city, res
             "from_reporter": True,
             "created_at": detail["feedback"][0]["created_at"],
             "current": True,
+            "awaiting_reply": True,
         }
     ]
     listed = api.get("/api/v1/staff/signals/", {"contested": "true"}).json()

@@ -50,7 +50,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Feedback
-        fields = ["is_fixed", "comment", "from_reporter", "created_at", "current"]
+        fields = ["is_fixed", "comment", "from_reporter", "created_at", "current", "awaiting_reply"]
 
     def get_current(self, feedback: Feedback) -> bool:
         return feedback.resolution_id == self.context.get("current_resolution_id")
