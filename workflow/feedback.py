@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -98,20 +99,28 @@ def feedback_request(*, token: str) -> FeedbackRequest | None:
 
 def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = "") -> Feedback:
     """Store the answer, replacing this recipient's earlier one on the same resolution."""
-    # Two answers sent at once leave one row: the unique (resolution, giver) makes the
-    # second INSERT fail, and update_or_create then updates the row the first one wrote.
-    feedback, _ = Feedback.objects.update_or_create(
-        resolution=request.resolution,
-        giver=request.giver,
-        defaults={
-            "signal": request.signal,
-            "from_reporter": request.recipient.is_reporter,
-            "is_fixed": is_fixed,
-            "awaiting_reply": not is_fixed,
-            "comment": comment.strip(),
-            "created_at": timezone.now(),
-        },
-    )
+    # Imported here: the notifications put this module's links in their mails.
+    from workflow.notifications import contested_queue
+
+    was_awaiting = request.previous is not None and request.previous.awaiting_reply
+    with transaction.atomic():
+        # Two answers sent at once leave one row: the unique (resolution, giver) makes the
+        # second INSERT fail, and update_or_create then updates the row the first one wrote.
+        feedback, _ = Feedback.objects.update_or_create(
+            resolution=request.resolution,
+            giver=request.giver,
+            defaults={
+                "signal": request.signal,
+                "from_reporter": request.recipient.is_reporter,
+                "is_fixed": is_fixed,
+                "awaiting_reply": not is_fixed,
+                "comment": comment.strip(),
+                "created_at": timezone.now(),
+            },
+        )
+        # The service hears of a "no" once, until an agent has answered it.
+        if not is_fixed and not was_awaiting:
+            contested_queue(feedback=feedback)
     return feedback
 
 

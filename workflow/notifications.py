@@ -15,6 +15,7 @@ from django.core.mail.message import EmailMessage
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from signals.unsubscribe import (
@@ -163,3 +164,27 @@ def _send_one(mail_id: int, connection) -> bool | None:
             sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
         )
         return True
+
+
+def contested_queue(*, feedback) -> OutgoingMail | None:
+    """Tell the signal's service that a resident says it is not fixed (call inside the
+    answer's transaction; sent on commit). Nothing when the service has no address."""
+    signal = feedback.signal
+    service = signal.service
+    if service is None or not service.email:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "signal": signal,
+            "feedback": feedback,
+            "staff_url": _absolute(reverse("workflow:signal", args=[signal.reference])),
+        }
+        subject = render_to_string("workflow/mail/contested_subject.txt", context)
+        mail = OutgoingMail.objects.create(
+            signal=signal,
+            to=service.email,
+            subject=" ".join(subject.split())[:255],
+            body=render_to_string("workflow/mail/contested_body.txt", context),
+        )
+    transaction.on_commit(lambda: mails_send(ids=[mail.pk]))
+    return mail

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from signals.models import Follower
-from workflow.models import Feedback, StatusChange
-from workflow.services import signal_transition
+from workflow.models import Feedback, OutgoingMail, StatusChange
+from workflow.services import signal_comment, signal_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +262,34 @@ def test_the_demo_city_has_contested_signals_to_show():
     assert load_feedback() == 4
     assert load_feedback() == 0  # safe to run again
     assert contested(Signal.objects.all()).count() == 2
+
+
+def test_the_service_hears_of_a_no_once_until_an_agent_answers(
+    client, city, resolved, django_capture_on_commit_callbacks
+):
+    path = feedback_path(mail_to("reporter@example.org"))
+    mail.outbox.clear()
+
+    def answer(**data):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(path, data)
+        return [m for m in mail.outbox if m.to == [city.voirie.email]]
+
+    assert answer(is_fixed="yes") == []
+    (notice,) = answer(is_fixed="no", comment="Le trou est revenu après la pluie.")
+    assert resolved.reference in notice.subject and "pas réglé" in notice.subject
+    assert "Le trou est revenu après la pluie." in notice.body
+    assert f"/gestion/signalements/{resolved.reference}/" in notice.body
+    assert "reporter@example.org" not in notice.body
+    # The same resident again, before any agent's action: no second notice.
+    assert len(answer(is_fixed="no", comment="Toujours pas.")) == 1
+    signal_comment(signal=resolved, note="Équipe envoyée.")
+    assert len(answer(is_fixed="no")) == 2
+
+
+def test_a_service_without_an_address_gets_no_notice(client, city, resolved):
+    city.voirie.email = ""
+    city.voirie.save()
+    client.post(feedback_path(mail_to("reporter@example.org")), {"is_fixed": "no"})
+    assert not OutgoingMail.objects.filter(subject__contains="pas réglé").exists()
+    assert Feedback.objects.get().awaiting_reply
