@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "opendata.openapi.geojson_pages",
+        "opendata.openapi.local_examples",
     ],
     # The workflow's states appear in several serializers: one name for one choice set.
     "ENUM_NAME_OVERRIDES": {"SignalStatusEnum": "workflow.states.State"},

@@ -7,6 +7,7 @@ every status code the views return, so that clients (and schemathesis) can
 trust the schema.
 """
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension, OpenApiViewExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -198,3 +199,50 @@ class SignalNearbyViewSchema(OpenApiViewExtension):
             pass
 
         return Fixed
+
+
+def _is_position(node) -> bool:
+    return isinstance(node, list) and len(node) == 2 and all(isinstance(v, float) for v in node)
+
+
+def local_examples(result, generator, request, public):
+    """Postprocessing hook: example coordinates at the map's centre (MAP_CENTER, lon/lat).
+
+    drf-spectacular's examples for GIS fields are Bangalore written latitude first (in
+    GeoJSON's longitude-first order, a point in the Arctic Ocean) and rings elsewhere: a
+    client trying the documented report would send it outside the territory."""
+    lon, lat = (round(value, 4) for value in settings.MAP_CENTER)
+    ring = [
+        [round(lon + dx, 4), round(lat + dy, 4)]
+        for dx, dy in ((-0.001, -0.001), (0.001, -0.001), (0.001, 0.001), (-0.001, -0.001))
+    ]
+
+    def local(value):
+        """The same shape (a position, a ring, rings, polygons) at the centre; None if
+        `value` holds no coordinates."""
+        if _is_position(value):
+            return [lon, lat]
+        if not isinstance(value, list) or not value:
+            return None
+        if all(_is_position(item) for item in value):
+            return [list(position) for position in ring]
+        if all(isinstance(item, list) for item in value):
+            inner = local(value[0])
+            return None if inner is None else [inner]
+        return None
+
+    def example(value):
+        found = local(value)
+        return replaced(value) if found is None else found
+
+    def replaced(node):
+        if isinstance(node, dict):
+            return {
+                key: example(value) if key == "example" else replaced(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [replaced(value) for value in node]
+        return node
+
+    return replaced(result)

@@ -69,3 +69,25 @@ def test_swagger_ui_is_served_from_our_own_static_files(client):
     script = client.get(start[0].replace("&amp;", "&")).content.decode()
     assert "/api/schema/" in script
     assert '"validatorUrl": null' in script
+
+
+def _positions(node) -> list:
+    if isinstance(node, dict):
+        return [p for value in node.values() for p in _positions(value)]
+    if isinstance(node, list):
+        if len(node) == 2 and all(isinstance(v, float) for v in node):
+            return [node]
+        return [p for value in node for p in _positions(value)]
+    return []
+
+
+def test_example_coordinates_are_in_the_territory_longitude_first(client, settings):
+    # drf-spectacular's default example was Bangalore latitude first: in GeoJSON order, a
+    # point in the Arctic Ocean, which a client trying the documented report would send.
+    schema = client.get("/api/schema/?format=json").json()
+    point = schema["components"]["schemas"]["SignalPublic"]["properties"]["geometry"]
+    assert point["properties"]["coordinates"]["example"] == [
+        round(v, 4) for v in settings.MAP_CENTER
+    ]
+    for lon, lat in _positions(schema["components"]["schemas"]):
+        assert 2.2 < lon < 2.5 and 48.8 < lat < 48.95, (lon, lat)
