@@ -19,6 +19,7 @@ from signals.api.filters import SignalFilter
 from signals.api.serializers import MAX_PHOTOS
 from signals.followers import follower_confirm, follower_subscribe
 from signals.held_photos import photos_hold, photos_release
+from signals.languages import resident_language
 from signals.models import Photo, Signal
 from signals.selectors import signals_public
 from signals.services import signal_create
@@ -113,7 +114,11 @@ def report(request):
             nearby = form.nearby_unseen()
         if form.is_valid() and not nearby:
             try:
-                signal = signal_create(source=Signal.Source.WEB, **form.validated)
+                signal = signal_create(
+                    source=Signal.Source.WEB,
+                    language=resident_language(request.LANGUAGE_CODE),
+                    **form.validated,
+                )
             except OutsideTerritory:
                 form.add_location_error(
                     _(
@@ -217,7 +222,11 @@ def signal_follow(request, reference: str):
     if not form.is_valid():
         messages.error(request, _("Enter a valid e-mail address to follow this report."))
         return redirect(reverse("publicmap:signal-detail", args=[reference]) + "#suivre")
-    follower_subscribe(signal=signal, email=form.cleaned_data["email"])
+    follower_subscribe(
+        signal=signal,
+        email=form.cleaned_data["email"],
+        language=resident_language(request.LANGUAGE_CODE),
+    )
     messages.success(
         request,
         _("Almost done: open the link we have just sent to %(email)s to confirm.")

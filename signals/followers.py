@@ -10,8 +10,9 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from signals.languages import mail_language
 from signals.models import Follower, Signal
 from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_headers, unsubscribe_url
 
@@ -32,22 +33,32 @@ def _send(*, follower: Follower, template: str) -> None:
         ),
         "stop_url": unsubscribe_url(token=follower_token(follower)),
     }
-    subject = render_to_string(f"signals/email/{template}_subject.txt", context).strip()
-    body = render_to_string(f"signals/email/{template}.txt", context)
+    # In the language they asked in, not the one of whoever triggered the mail.
+    with translation.override(mail_language(follower.language)):
+        subject = render_to_string(f"signals/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"signals/email/{template}.txt", context)
     EmailMessage(
         subject, body, to=[follower.email], headers=unsubscribe_headers(url=context["stop_url"])
     ).send()
 
 
-def follower_subscribe(*, signal: Signal, email: str) -> Follower:
-    """Ask to follow `signal`; the e-mail confirms it (or says it is already confirmed)."""
+def follower_subscribe(*, signal: Signal, email: str, language: str = "") -> Follower:
+    """Ask to follow `signal`; the e-mail confirms it (or says it is already confirmed).
+
+    The follower's mails are written in `language`; asking again in another one switches.
+    """
     email = email.strip().lower()
     try:
         with transaction.atomic():
-            follower, _created = Follower.objects.get_or_create(signal=signal, email=email)
+            follower, _created = Follower.objects.get_or_create(
+                signal=signal, email=email, defaults={"language": language}
+            )
     except IntegrityError:
         # Two requests raced on the unique (signal, email): the other one created it.
         follower = Follower.objects.get(signal=signal, email=email)
+    if language and follower.language != language:
+        follower.language = language
+        follower.save(update_fields=["language"])
     template = "follow_already" if follower.confirmed_at else "follow_confirm"
     transaction.on_commit(lambda: _send(follower=follower, template=template))
     return follower

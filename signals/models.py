@@ -114,6 +114,11 @@ class Signal(models.Model):
 
     # Personal data: never in any public output.
     reporter_email = models.EmailField(_("reporter e-mail"), blank=True)
+    # The language the reporter used (a code of settings.LANGUAGES): their e-mails are
+    # written in it. Empty: the site's language.
+    reporter_language = models.CharField(
+        _("reporter's language"), max_length=7, blank=True, default="", db_default=""
+    )
 
     service = models.ForeignKey(
         "geo.Service",
@@ -318,6 +323,8 @@ class Follower(models.Model):
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="followers")
     email = models.EmailField(_("e-mail"))
+    # As Signal.reporter_language: the follower's e-mails are written in it.
+    language = models.CharField(_("language"), max_length=7, blank=True, default="", db_default="")
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -17,6 +17,7 @@ from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.references import REFERENCE_NUMBER_SQL, REFERENCE_SEQUENCE, reference_prefix
 from signals.storage import atomic_with_files
+from workflow import notifications
 from workflow.models import Feedback, StatusChange
 from workflow.states import State
 
@@ -27,6 +28,7 @@ def signal_create(
     description: str,
     location: Point,
     email: str = "",
+    language: str = "",
     address: str = "",
     source: str = Signal.Source.API,
     photos: Sequence[CleanPhoto] = (),
@@ -35,7 +37,8 @@ def signal_create(
     idempotency_key: str | None = None,
     idempotency_fingerprint: str = "",
 ) -> Signal:
-    """Route and store a new signal with its first history row.
+    """Route and store a new signal with its first history row; a reporter who left an
+    e-mail is told it was received, in `language` (the one they used on the site).
 
     Raises `geo.routing.OutsideTerritory` before anything is written when no
     service can take the point.
@@ -48,6 +51,7 @@ def signal_create(
         location=location,
         address=address.strip(),
         reporter_email=email.strip().lower(),
+        reporter_language=language if email else "",
         service=route.service,
         routing_method=route.method,
         routing_distance_m=route.distance_m,
@@ -60,7 +64,7 @@ def signal_create(
     )
     history = StatusChange(from_state="", to_state=State.NEW, created_at=now)
     prefix = reference_prefix(at=now)
-    if not photos:
+    if not photos and not signal.reporter_email:
         # One statement is a transaction of its own: no BEGIN and COMMIT round trips,
         # which cost a report as much CPU as its routing (bench/notes.py, "creation").
         # Inside a caller's transaction it simply joins it.
@@ -73,6 +77,8 @@ def signal_create(
             Photo.objects.create(signal=signal, image=photo.content, kind=Photo.Kind.BEFORE)
             for photo in photos
         ]
+        # In the same transaction: the acknowledgement exists if and only if the signal does.
+        notifications.acknowledgement_queue(signal=signal)
     _photos_known(signal, stored)
     return signal
 

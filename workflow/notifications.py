@@ -1,4 +1,6 @@
-"""E-mails to the reporter and the confirmed followers on every public status change.
+"""E-mails to residents: the reporter's acknowledgement of a new signal, and the
+reporter's and the confirmed followers' news on every public status change, each
+written in the language its recipient used on the site.
 
 Transactional outbox: the mails are written as `OutgoingMail` rows inside the
 transaction of the change (so they exist if and only if the change committed),
@@ -18,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from signals.languages import mail_language
 from signals.unsubscribe import (
     follower_token,
     reporter_token,
@@ -43,18 +46,69 @@ def public_signal_url(signal) -> str:
     return _absolute(f"/signalements/{signal.reference}/")
 
 
-def recipients(signal) -> list[tuple[str, str]]:
-    """(e-mail, unsubscribe token) of everyone to tell, the reporter first, each once."""
-    found: list[tuple[str, str]] = []
+def recipients(signal) -> list[tuple[str, str, str]]:
+    """(e-mail, unsubscribe token, language) of everyone to tell, the reporter first, each
+    once."""
+    found: list[tuple[str, str, str]] = []
     seen: set[str] = set()
     if signal.reporter_email and not ReporterOptOut.objects.filter(signal=signal).exists():
-        found.append((signal.reporter_email, reporter_token(signal)))
+        found.append(
+            (
+                signal.reporter_email,
+                reporter_token(signal),
+                mail_language(signal.reporter_language),
+            )
+        )
         seen.add(signal.reporter_email.lower())
     for follower in signal.followers.filter(confirmed_at__isnull=False).order_by("id"):
         if follower.email.lower() not in seen:
-            found.append((follower.email, follower_token(follower)))
+            found.append(
+                (follower.email, follower_token(follower), mail_language(follower.language))
+            )
             seen.add(follower.email.lower())
     return found
+
+
+def _queue(mails: list[OutgoingMail]) -> list[OutgoingMail]:
+    """Store `mails` in the outbox (inside the caller's transaction); send them on commit."""
+    mails = OutgoingMail.objects.bulk_create(mails)
+    if mails:
+        ids = [mail.pk for mail in mails]
+        transaction.on_commit(lambda: mails_send(ids=ids))
+    return mails
+
+
+def _resident_mail(*, signal, to: str, template: str, context: dict) -> OutgoingMail:
+    """A mail to a resident from `workflow/mail/<template>_subject.txt` and `_body.txt`,
+    rendered in the active language."""
+    subject = render_to_string(f"workflow/mail/{template}_subject.txt", context)
+    return OutgoingMail(
+        signal=signal,
+        to=to,
+        subject=" ".join(subject.split())[:255],
+        body=render_to_string(f"workflow/mail/{template}_body.txt", context),
+        unsubscribe_url=context["unsubscribe_url"],
+    )
+
+
+def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
+    """Tell the reporter their new signal was received, with its reference, the service in
+    charge and its page (call inside the creation's transaction; sent on commit)."""
+    if not signal.reporter_email:
+        return []
+    token = reporter_token(signal)
+    with translation.override(mail_language(signal.reporter_language)):
+        mail = _resident_mail(
+            signal=signal,
+            to=signal.reporter_email,
+            template="received",
+            context={
+                "signal": signal,
+                "signal_url": public_signal_url(signal),
+                "unsubscribe_url": unsubscribe_url(token=token),
+            },
+        )
+    return _queue([mail])
 
 
 def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
@@ -63,8 +117,8 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
         return []
     signal = change.signal
     mails = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for email, token in recipients(signal):
+    for email, token, language in recipients(signal):
+        with translation.override(language):
             context = {
                 "signal": signal,
                 "status_label": State(change.to_state).label,
@@ -81,21 +135,10 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
                 if change.to_state == State.RESOLVED
                 else "",
             }
-            subject = render_to_string("workflow/mail/status_subject.txt", context)
             mails.append(
-                OutgoingMail(
-                    signal=signal,
-                    to=email,
-                    subject=" ".join(subject.split())[:255],
-                    body=render_to_string("workflow/mail/status_body.txt", context),
-                    unsubscribe_url=context["unsubscribe_url"],
-                )
+                _resident_mail(signal=signal, to=email, template="status", context=context)
             )
-    mails = OutgoingMail.objects.bulk_create(mails)
-    if mails:
-        ids = [mail.pk for mail in mails]
-        transaction.on_commit(lambda: mails_send(ids=ids))
-    return mails
+    return _queue(mails)
 
 
 def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:

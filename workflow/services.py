@@ -108,11 +108,25 @@ def _move_followers(*, duplicate: Signal, original: Signal) -> None:
     gained = []
     for follower in duplicate.followers.filter(confirmed_at__isnull=False):
         if follower.email not in known:
-            gained.append(Follower(signal=original, email=follower.email, confirmed_at=now))
+            gained.append(
+                Follower(
+                    signal=original,
+                    email=follower.email,
+                    language=follower.language,
+                    confirmed_at=now,
+                )
+            )
             known.add(follower.email)
     # The reporter gave their e-mail to be kept informed; the original is where news will be.
     if duplicate.reporter_email and duplicate.reporter_email not in known:
-        gained.append(Follower(signal=original, email=duplicate.reporter_email, confirmed_at=now))
+        gained.append(
+            Follower(
+                signal=original,
+                email=duplicate.reporter_email,
+                language=duplicate.reporter_language,
+                confirmed_at=now,
+            )
+        )
     Follower.objects.bulk_create(gained, ignore_conflicts=True)
 
 

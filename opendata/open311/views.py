@@ -27,6 +27,7 @@ from opendata.open311.throttles import RateLimit
 from opendata.params import BadParameter, parse_instant, parse_int
 from opendata.selectors import signals_open_data
 from opendata.services import api_key_authenticate, open311_request_create
+from signals.languages import resident_language
 from signals.selectors import categories_reportable
 from workflow.states import CLOSED
 
@@ -155,6 +156,8 @@ def _requests_create(request, fmt):
             description=posted.description,
             location=posted.location,
             email=posted.email,
+            # Accept-Language: the reporter's acknowledgement and news are written in it.
+            language=resident_language(request.LANGUAGE_CODE),
             address=posted.address,
             photos=posted.photos,
             attributes=posted.attributes,

@@ -27,6 +27,7 @@ from signals.api.serializers import (
 )
 from signals.api.throttles import SignalCreateThrottle
 from signals.categories import categories_by_type
+from signals.languages import resident_language
 from signals.models import Category, Signal
 from signals.selectors import (
     aggregate_cell_size_m,
@@ -142,12 +143,19 @@ class SignalListCreateView(generics.ListCreateAPIView):
         data = SignalCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         created = True
+        # Accept-Language: the reporter's acknowledgement and news are written in it.
+        language = resident_language(request.LANGUAGE_CODE)
         try:
             if key is None:
-                signal = signal_create(source=Signal.Source.API, **data.validated_data)
+                signal = signal_create(
+                    source=Signal.Source.API, language=language, **data.validated_data
+                )
             else:
                 signal, created = signal_create_idempotent(
-                    idempotency_key=key, source=Signal.Source.API, **data.validated_data
+                    idempotency_key=key,
+                    source=Signal.Source.API,
+                    language=language,
+                    **data.validated_data,
                 )
         except OutsideTerritory:
             raise serializers.ValidationError(

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from opendata.models import ApiKey, ServiceAttribute, SignalAttributeValue
@@ -44,6 +45,18 @@ def test_posting_a_request_creates_a_routed_signal(client, key):
     # It can be read back straight away, with or without the token.
     assert client.get(f"/open311/v2/tokens/{created['token']}.json").status_code == 200
     assert client.get(f"/open311/v2/requests/{signal.reference}.json").json()[0]["status"] == "open"
+
+
+def test_the_resident_is_acknowledged_in_the_app_s_language(
+    client, key, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, form(key), HTTP_ACCEPT_LANGUAGE="en")
+    reference = response.json()[0]["service_request_id"]
+    [message] = mail.outbox
+    assert message.to == ["habitante@example.org"]
+    assert message.subject == f"Your signal {reference} has been received"
+    assert "Jeanne" not in message.body  # the name is not stored, let alone sent
 
 
 def test_posting_in_xml(client, key):

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -14,6 +15,7 @@ from tests.factories import (
     make_signal,
 )
 from workflow.models import Membership
+from workflow.notifications import mails_send
 
 
 class City:
@@ -37,6 +39,9 @@ class City:
         Membership.objects.create(user=self.other_agent, service=self.proprete)
         self.ours = make_signal(self.category, INSIDE_WEST, email="reporter@example.org")
         self.theirs = make_signal(self.category, INSIDE_EAST, email="someone@example.org")
+        # Their reporters were told long ago that they were received: the outbox starts empty.
+        mails_send()
+        mail.outbox.clear()
 
     def api(self, user) -> APIClient:
         client = APIClient()

@@ -96,12 +96,26 @@ class StaffSignalDetailSerializer(StaffSignalSerializer):
         read_only=True, help_text=_("The reporter's e-mail address; empty when there is none.")
     )
 
+    reporter_language = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The language the reporter used on the site, in which their e-mails are written; "
+            "empty for the site's language."
+        ),
+    )
+
     feedback = serializers.SerializerMethodField(
         help_text=_("Residents' answers to the question of the “resolved” e-mail: is it fixed?")
     )
 
     class Meta(StaffSignalSerializer.Meta):
-        fields = [*StaffSignalSerializer.Meta.fields, "reporter_email", "history", "feedback"]
+        fields = [
+            *StaffSignalSerializer.Meta.fields,
+            "reporter_email",
+            "reporter_language",
+            "history",
+            "feedback",
+        ]
 
     @extend_schema_field(FeedbackSerializer(many=True))
     def get_feedback(self, signal: Signal) -> list[dict]:
