@@ -138,3 +138,16 @@ def contested(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
     not the other way: a service has hundreds of thousands of resolved signals."""
     awaiting = Feedback.objects.filter(awaiting_reply=True).values("signal_id")
     return queryset.filter(status=State.RESOLVED, pk__in=awaiting)
+
+
+def contested_among(signals: list[Signal]) -> set[int]:
+    """The ids of those of `signals` (a page of the queue) that are contested; no query when
+    none of them is resolved."""
+    resolved = [signal.pk for signal in signals if signal.status == State.RESOLVED]
+    if not resolved:
+        return set()
+    return set(
+        Feedback.objects.filter(awaiting_reply=True, signal_id__in=resolved).values_list(
+            "signal_id", flat=True
+        )
+    )

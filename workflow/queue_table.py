@@ -33,6 +33,7 @@ ROW = """<tr class="{}">
 </tr>
 """
 OVERDUE = '<span class="badge late" title="{}">{}</span>'
+CONTESTED = '<span class="badge late">{}</span>'
 ADDRESS = "<br><small>{}</small>"
 EMPTY = mark_safe("")
 # References are capitals, digits and dashes (`DMR-2026-000123`), which a URL keeps as they
@@ -55,11 +56,14 @@ FIELDS = (
 )
 
 
-def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
+def queue_table_rows(
+    signals: list[Signal], *, contested: set[int] = frozenset()
+) -> list[SafeString]:
     """The `<tr>` of each signal (annotated by `with_queue_annotations`), in the active
-    language."""
+    language; the signals whose ids are in `contested` marked as such (workflow.feedback)."""
     statuses = {value: str(label) for value, label in State.choices}
     overdue = _("Overdue")
+    contested_badge = _html_format(CONTESTED, _("A resident says it is not fixed"))
     url = reverse("workflow:signal", args=[PLACEHOLDER])
     # What the `date` filter does, its format and time zone looked up once per page.
     zone = get_current_timezone()
@@ -74,6 +78,8 @@ def queue_table_rows(signals: list[Signal]) -> list[SafeString]:
         if signal.is_overdue:
             due = dateformat.format(signal.due_at.astimezone(zone), day)
             badge = _html_format(OVERDUE, _("Due on %(date)s") % {"date": due}, overdue)
+        elif signal.pk in contested:
+            badge = contested_badge
         rows.append(
             _html_format(
                 ROW,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from signals.models import Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
-from workflow.feedback import contested, current_resolution_id
+from workflow.feedback import contested, contested_among, current_resolution_id
 from workflow.forms import (
     BulkForm,
     CategoryChangeForm,
@@ -123,6 +123,9 @@ def queue(request):
         cursor = ""
     first_query = request.GET.copy()
     first_query.pop("cursor", None)
+    # Beside the filter: how many resolved signals residents say are not fixed; when there
+    # are any, the rows of this page that are among them get a badge.
+    contested_count = contested(visible).count()
     return render(
         request,
         "workflow/queue.html",
@@ -130,15 +133,16 @@ def queue(request):
             request,
             form=form,
             statuses=_status_boxes(form, page.counts),
-            rows=queue_table_rows(page.rows),
+            rows=queue_table_rows(
+                page.rows, contested=contested_among(page.rows) if contested_count else set()
+            ),
             total=sum(page.counts.values()),
             next_query=next_page_query(request.GET, page.next_cursor) if page.next_cursor else "",
             first_query=first_query.urlencode(),
             is_first_page=not cursor,
             bulk_targets=[s for s in State if s not in (State.NEW, State.DUPLICATE)],
             services=services,
-            # Beside the filter: how many resolved signals residents say are not fixed.
-            contested_count=contested(visible).count(),
+            contested_count=contested_count,
         ),
     )
 

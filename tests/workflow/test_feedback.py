@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from signals.models import Follower
+from tests.factories import INSIDE_WEST, make_signal
 from workflow.models import Feedback, OutgoingMail, StatusChange
 from workflow.services import signal_comment, signal_transition
 
@@ -77,6 +78,17 @@ def test_a_resident_says_not_fixed_and_the_agent_sees_it_in_the_queue(client, ci
     page = client.get(f"/gestion/signalements/{resolved.reference}/").content.decode()
     assert "Le trou est toujours là." in page
     assert "Un usager dit que ce n’est pas réglé" in page
+
+
+def test_the_queue_marks_the_contested_row_among_the_resolved(client, city, resolved):
+    other = make_signal(city.category, INSIDE_WEST, description="Lampadaire éteint")
+    resolve(other)
+    client.post(feedback_path(mail_to("reporter@example.org")), {"is_fixed": "no"})
+    client.force_login(city.agent)
+    queue = client.get("/gestion/", {"status": "resolved"}).content.decode()
+    rows = {ref: row for row in queue.split("<tr")[1:] for ref in re.findall(r"DMR-[\d-]+", row)}
+    assert "Un usager dit que ce n’est pas réglé" in rows[resolved.reference]
+    assert "Un usager dit que ce n’est pas réglé" not in rows[other.reference]
 
 
 def test_answering_again_replaces_the_answer(client, resolved):
