@@ -6,22 +6,23 @@ Stopping is `signals.unsubscribe`, the same for followers and reporters.
 """
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from signals.languages import mail_language
 from signals.models import Follower, Signal
-from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_headers, unsubscribe_url
+from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_url
+from workflow import notifications
 
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send(*, follower: Follower, template: str) -> None:
+def _queue_mail(*, follower: Follower, template: str) -> None:
+    """Through the outbox (workflow.notifications), as every mail to a resident: a mail
+    server that is down delays the mail and never fails the request."""
     signal = follower.signal
     context = {
         "signal": signal,
@@ -33,13 +34,13 @@ def _send(*, follower: Follower, template: str) -> None:
         ),
         "stop_url": unsubscribe_url(token=follower_token(follower)),
     }
+    context["unsubscribe_url"] = context["stop_url"]
     # In the language they asked in, not the one of whoever triggered the mail.
     with translation.override(mail_language(follower.language)):
-        subject = render_to_string(f"signals/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"signals/email/{template}.txt", context)
-    EmailMessage(
-        subject, body, to=[follower.email], headers=unsubscribe_headers(url=context["stop_url"])
-    ).send()
+        mail = notifications.resident_mail(
+            signal=signal, to=follower.email, template=f"signals/email/{template}", context=context
+        )
+    notifications.queue_mails([mail])
 
 
 def follower_subscribe(*, signal: Signal, email: str, language: str = "") -> Follower:
@@ -60,7 +61,7 @@ def follower_subscribe(*, signal: Signal, email: str, language: str = "") -> Fol
         follower.language = language
         follower.save(update_fields=["language"])
     template = "follow_already" if follower.confirmed_at else "follow_confirm"
-    transaction.on_commit(lambda: _send(follower=follower, template=template))
+    _queue_mail(follower=follower, template=template)
     return follower
 
 

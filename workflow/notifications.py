@@ -69,7 +69,7 @@ def recipients(signal) -> list[tuple[str, str, str]]:
     return found
 
 
-def _queue(mails: list[OutgoingMail]) -> list[OutgoingMail]:
+def queue_mails(mails: list[OutgoingMail]) -> list[OutgoingMail]:
     """Store `mails` in the outbox (inside the caller's transaction); send them on commit."""
     mails = OutgoingMail.objects.bulk_create(mails)
     if mails:
@@ -78,16 +78,16 @@ def _queue(mails: list[OutgoingMail]) -> list[OutgoingMail]:
     return mails
 
 
-def _resident_mail(*, signal, to: str, template: str, context: dict) -> OutgoingMail:
-    """A mail to a resident from `workflow/mail/<template>_subject.txt` and `_body.txt`,
-    rendered in the active language."""
-    subject = render_to_string(f"workflow/mail/{template}_subject.txt", context)
+def resident_mail(*, signal, to: str, template: str, context: dict) -> OutgoingMail:
+    """An unsaved mail to a resident from `<template>_subject.txt` and `<template>_body.txt`,
+    rendered in the active language, with the stop link `context["unsubscribe_url"]`."""
+    subject = render_to_string(f"{template}_subject.txt", context)
     return OutgoingMail(
         signal=signal,
         to=to,
         subject=" ".join(subject.split())[:255],
-        body=render_to_string(f"workflow/mail/{template}_body.txt", context),
-        unsubscribe_url=context["unsubscribe_url"],
+        body=render_to_string(f"{template}_body.txt", context),
+        unsubscribe_url=context.get("unsubscribe_url", ""),
     )
 
 
@@ -98,17 +98,17 @@ def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
         return []
     token = reporter_token(signal)
     with translation.override(mail_language(signal.reporter_language)):
-        mail = _resident_mail(
+        mail = resident_mail(
             signal=signal,
             to=signal.reporter_email,
-            template="received",
+            template="workflow/mail/received",
             context={
                 "signal": signal,
                 "signal_url": public_signal_url(signal),
                 "unsubscribe_url": unsubscribe_url(token=token),
             },
         )
-    return _queue([mail])
+    return queue_mails([mail])
 
 
 def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
@@ -136,9 +136,11 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
                 else "",
             }
             mails.append(
-                _resident_mail(signal=signal, to=email, template="status", context=context)
+                resident_mail(
+                    signal=signal, to=email, template="workflow/mail/status", context=context
+                )
             )
-    return _queue(mails)
+    return queue_mails(mails)
 
 
 def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:

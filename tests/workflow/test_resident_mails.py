@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 
 from signals.followers import follower_subscribe
 from signals.models import Follower, Signal
@@ -177,3 +178,20 @@ def test_agents_see_the_reporter_s_language(client, city):
     assert "visitor@example.org <small>(e-mails en anglais)</small>" in html
     detail = city.api(city.agent).get(f"/api/v1/staff/signals/{signal.reference}/").json()
     assert detail["reporter_language"] == "en"
+
+
+def test_following_while_the_mail_server_is_down_is_no_error_and_the_mail_goes_later(
+    client, city, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "tests.workflow.failing_mail.RefusingBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/signalements/{city.ours.reference}/suivre/", {"email": "neighbour@example.org"}
+        )
+    assert response.status_code == 302
+    assert OutgoingMail.objects.get(to="neighbour@example.org", sent_at__isnull=True)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("send_pending_mail")
+    [message] = mail.outbox
+    assert message.to == ["neighbour@example.org"]
+    assert "/signalements/suivi/" in message.extra_headers["List-Unsubscribe"]
