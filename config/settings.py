@@ -248,6 +248,8 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 34 * 1024 * 1024)
 REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
 # Days after a signal is resolved during which the link in the e-mail asks "is it fixed?".
 FEEDBACK_DAYS = env_int("FEEDBACK_DAYS", 30)
+# How long the link of a "Mes signalements" e-mail lists the resident's signals.
+RESIDENT_LINK_DAYS = env_int("RESIDENT_LINK_DAYS", 7)
 
 # --- Abuse and sessions ------------------------------------------------------
 # Reverse proxies we run in front of the app; 0 means the connection's address is the client.
@@ -257,6 +259,8 @@ SIGNAL_CREATE_RATE = env_str("SIGNAL_CREATE_RATE", "60/hour")
 # Open311 POST: requests per API key, and failed api_key attempts per client IP (same syntax).
 OPEN311_POST_RATE = env_str("OPEN311_POST_RATE", "600/hour")
 OPEN311_KEY_FAILURE_RATE = env_str("OPEN311_KEY_FAILURE_RATE", "10/hour")
+# "Mes signalements": links asked per client IP and per e-mail address (same syntax).
+RESIDENT_LINK_RATE = env_str("RESIDENT_LINK_RATE", "5/hour")
 AUTHENTICATION_BACKENDS = [
     "config.auth_backends.LoginLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",

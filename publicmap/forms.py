@@ -152,6 +152,10 @@ class FollowForm(forms.Form):
     email = forms.EmailField(label=_("Your e-mail"))
 
 
+class ResidentLinkForm(FollowForm):
+    """ "Mes signalements": the address to send the link to (signals.resident_links)."""
+
+
 class FeedbackForm(forms.Form):
     """The question of the link in the "resolved" e-mail: is it fixed? (workflow.feedback)."""
 

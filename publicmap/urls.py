@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publicmap import views
+from publicmap import my_signals_views, views
 
 app_name = "publicmap"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("signaler/", views.report, name="report"),
     path("signaler/envoye/<str:reference>/", views.report_done, name="report-done"),
     path("signalements/", views.signal_list, name="signal-list"),
+    # "Mes signalements": a link by e-mail to one's reported and followed signals.
+    path("mes-signalements/", my_signals_views.my_signals_ask, name="my-signals-ask"),
+    path("mes-signalements/<str:token>/", my_signals_views.my_signals, name="my-signals"),
     path("signalements/suivi/<uuid:token>/confirmer/", views.follow_confirm, name="follow-confirm"),
     # The stop link of every e-mail to a follower or a reporter (signals.unsubscribe).
     path("signalements/suivi/<str:token>/arreter/", views.follow_stop, name="follow-stop"),

@@ -196,6 +196,13 @@ class Signal(models.Model):
                 condition=Q(status__in=OPEN_VALUES),
             ),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
+            # A resident's own reports (signals.resident_links); only reports left with an
+            # address write an entry.
+            models.Index(
+                fields=["reporter_email"],
+                name="signal_reporter_email",
+                condition=~Q(reporter_email=""),
+            ),
             models.Index(fields=["updated_at"], name="signal_updated"),
             # The map's tiles: open signals by place (partial GiST index
             # `signal_open_location`, created in SQL by migration 0004: Django's
@@ -318,6 +325,19 @@ class HeldPhoto(models.Model):
         ]
 
 
+class ResidentLink(models.Model):
+    """A link mailed to a resident that lists the signals they reported or follow
+    ("Mes signalements", signals.resident_links). Only a digest of the token is kept, and
+    the address stays out of the URL (and so out of access logs and browser histories)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"resident link #{self.pk}"
+
+
 class Follower(models.Model):
     """A resident who asked to be kept informed about a signal ("moi aussi")."""
 
@@ -335,6 +355,7 @@ class Follower(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["signal", "email"], name="follower_once_per_signal")
         ]
+        indexes = [models.Index(fields=["email"], name="follower_email")]
 
     def __str__(self) -> str:
         return f"follower of {self.signal_id}"

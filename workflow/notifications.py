@@ -105,6 +105,7 @@ def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
             context={
                 "signal": signal,
                 "signal_url": public_signal_url(signal),
+                "my_signals_url": _absolute(reverse("publicmap:my-signals-ask")),
                 "unsubscribe_url": unsubscribe_url(token=token),
             },
         )

@@ -459,3 +459,36 @@ def test_photos_chosen_once_survive_a_refusal_by_the_server(page):
     signal = Signal.objects.get(description="Tag vert sur le kiosque")
     assert signal.photos.count() == 2
     assert signal.reporter_email == "ana@example.org"
+
+
+def test_my_reports_from_the_menu_to_the_list_on_a_phone_and_accessible(page):
+    from signals.models import Follower
+
+    p = page.page
+    reported, followed = Signal.objects.filter(status=State.NEW)[:2]
+    Signal.objects.filter(pk=reported.pk).update(reporter_email="ana@example.org")
+    Follower.objects.create(
+        signal=followed, email="ana@example.org", confirmed_at=followed.created_at
+    )
+    page.goto("/signalements/")
+    p.get_by_role("link", name="Mes signalements").click()
+    assert p.get_by_role("heading", level=1).inner_text() == "Mes signalements"
+    assert page.axe_violations() == []
+    # A mistyped address comes back with its error, as typed.
+    p.get_by_label("Votre e-mail").fill("ana@example")
+    p.get_by_role("button", name="M’envoyer le lien").click()
+    assert "adresse e-mail valide" in p.locator(".error-summary").inner_text()
+    assert p.get_by_label("Votre e-mail").input_value() == "ana@example"
+    assert page.axe_violations() == []
+
+    p.get_by_label("Votre e-mail").fill("ana@example.org")
+    p.get_by_role("button", name="M’envoyer le lien").click()
+    assert "nous venons de lui envoyer un lien" in p.locator(".messages").inner_text()
+    link = re.search(r"http\S+/mes-signalements/\S+/", mail.outbox[-1].body).group(0)
+    p.goto(link)
+    main = p.locator("main").inner_text()
+    assert reported.reference in main.split("Les signalements que vous suivez")[0]
+    assert followed.reference in main.split("Les signalements que vous suivez")[1]
+    assert page.axe_violations() == []
+    # Nothing sticks out of a phone's screen.
+    assert p.evaluate("document.documentElement.scrollWidth") <= 360

@@ -1,6 +1,6 @@
 """The supervisors' figures, each checked against a small city counted by hand."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -56,7 +56,12 @@ def supervisor():
     refused = make_signal(tag, INSIDE_EAST, created_at=now - timedelta(days=2))
     signal_transition(signal=refused, to="rejected", message="Domaine privé.")
     # Before the period: not in its figures, but late today.
-    make_signal(hole, INSIDE_WEST, created_at=now - timedelta(days=200))
+    # At noon, local time, on the day the test asks for: 200 days back crosses a change of
+    # summer time, and "now" less 200 days fell on the next local day late in the evening.
+    long_ago = timezone.localdate() - timedelta(days=200)
+    make_signal(
+        hole, INSIDE_WEST, created_at=timezone.make_aware(datetime.combine(long_ago, time(12)))
+    )
 
     user = get_user_model().objects.create_user("chef", password="pw-chef-1")
     for service in (voirie, proprete):

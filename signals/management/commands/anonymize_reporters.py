@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from signals.resident_links import resident_links_forget
 from signals.services import signals_anonymize_reporters
 
 
@@ -32,3 +33,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{count} signal(s) closed more than {days} day(s) ago: reporter e-mail erased."
         )
+        # The expired "Mes signalements" links, and the addresses they hold.
+        self.stdout.write(f"{resident_links_forget()} expired link(s) to residents' lists deleted.")
