@@ -246,6 +246,8 @@ REQUEST_MAX_BYTES = env_int("REQUEST_MAX_BYTES", 34 * 1024 * 1024)
 
 # Days after a signal is closed before `anonymize_reporters` erases its reporter's e-mail.
 REPORTER_EMAIL_RETENTION_DAYS = env_int("REPORTER_EMAIL_RETENTION_DAYS", 365)
+# Days the outbox keeps a mail once sent (or given up): its address, body and links.
+MAIL_RETENTION_DAYS = env_int("MAIL_RETENTION_DAYS", 30)
 # Days after a signal is resolved during which the link in the e-mail asks "is it fixed?".
 FEEDBACK_DAYS = env_int("FEEDBACK_DAYS", 30)
 # How long the link of a "Mes signalements" e-mail lists the resident's signals.

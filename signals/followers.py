@@ -5,6 +5,8 @@ subscribing always says "check your e-mail", and the e-mail tells the truth.
 Stopping is `signals.unsubscribe`, the same for followers and reporters.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -63,6 +65,18 @@ def follower_subscribe(*, signal: Signal, email: str, language: str = "") -> Fol
     template = "follow_already" if follower.confirmed_at else "follow_confirm"
     _queue_mail(follower=follower, template=template)
     return follower
+
+
+# An address typed on a signal's page and never confirmed is deleted after this many days
+# (`anonymize_reporters`): it was never shown to belong to whoever typed it.
+UNCONFIRMED_DAYS = 30
+
+
+def followers_forget_unconfirmed() -> int:
+    """Delete the followers never confirmed within UNCONFIRMED_DAYS; returns how many."""
+    before = timezone.now() - timedelta(days=UNCONFIRMED_DAYS)
+    stale = Follower.objects.filter(confirmed_at__isnull=True, created_at__lt=before)
+    return stale.delete()[0]
 
 
 def follower_confirm(*, token) -> Follower:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.message import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -173,6 +173,14 @@ def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, 
         except Exception:  # closing a broken connection must not turn a retry into an error
             logger.debug("Closing the mail connection failed", exc_info=True)
     return sent, failed
+
+
+def mails_forget(*, before) -> int:
+    """Delete the mails sent, or given up after MAX_ATTEMPTS, before a date; returns how
+    many. The outbox is for delivery, not an archive: each row holds a resident's address,
+    and their stop and feedback links. Mails still being tried stay."""
+    done = Q(sent_at__lt=before) | Q(sent_at__isnull=True, attempts__gte=MAX_ATTEMPTS)
+    return OutgoingMail.objects.filter(done, created_at__lt=before).delete()[0]
 
 
 def _send_one(mail_id: int, connection) -> bool | None:

@@ -80,3 +80,42 @@ def test_the_delay_is_a_setting_and_an_option(area, settings):
     assert Signal.objects.get(pk=signal.pk).reporter_email != ""
     run("--days", "30")
     assert Signal.objects.get(pk=signal.pk).reporter_email == ""
+
+
+def test_sent_mails_leave_the_outbox_after_mail_retention_days(area, settings):
+    from workflow.models import OutgoingMail
+    from workflow.notifications import MAX_ATTEMPTS
+
+    settings.MAIL_RETENTION_DAYS = 30
+    long_ago, lately = timezone.now() - timedelta(days=31), timezone.now() - timedelta(days=29)
+    rows = {
+        "sent long ago": dict(created_at=long_ago, sent_at=long_ago),
+        "sent lately": dict(created_at=lately, sent_at=lately),
+        "given up long ago": dict(created_at=long_ago, attempts=MAX_ATTEMPTS),
+        "still tried": dict(created_at=long_ago, attempts=3),
+    }
+    for subject, fields in rows.items():
+        OutgoingMail.objects.create(to="camille@example.org", subject=subject, body="…", **fields)
+
+    assert "2 mail(s)" in run()
+    assert sorted(OutgoingMail.objects.values_list("subject", flat=True)) == [
+        "sent lately",
+        "still tried",
+    ]
+
+
+def test_a_follower_never_confirmed_is_deleted_after_thirty_days(area):
+    signal = make_signal()
+    stale = Follower.objects.create(signal=signal, email="jamais@example.org")
+    Follower.objects.create(signal=signal, email="bientot@example.org")
+    confirmed = Follower.objects.create(
+        signal=signal, email="oui@example.org", confirmed_at=timezone.now() - timedelta(days=90)
+    )
+    Follower.objects.filter(pk__in=[stale.pk, confirmed.pk]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    assert "1 follower(s) unconfirmed" in run()
+    assert sorted(Follower.objects.values_list("email", flat=True)) == [
+        "bientot@example.org",
+        "oui@example.org",
+    ]

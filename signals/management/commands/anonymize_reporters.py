@@ -4,15 +4,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from signals.followers import UNCONFIRMED_DAYS, followers_forget_unconfirmed
 from signals.resident_links import resident_links_forget
 from signals.services import signals_anonymize_reporters
+from workflow.notifications import mails_forget
 
 
 class Command(BaseCommand):
     help = (
         "Erase reporters' e-mails (and followers) of signals closed more than "
         "REPORTER_EMAIL_RETENTION_DAYS days ago; the signals and their public history stay. "
-        "Meant to run daily (cron, systemd timer)."
+        "Also deletes the mails sent more than MAIL_RETENTION_DAYS days ago and the expired "
+        "'Mes signalements' links. Meant to run daily (cron, systemd timer)."
     )
 
     def add_arguments(self, parser):
@@ -35,3 +38,10 @@ class Command(BaseCommand):
         )
         # The expired "Mes signalements" links, and the addresses they hold.
         self.stdout.write(f"{resident_links_forget()} expired link(s) to residents' lists deleted.")
+        self.stdout.write(
+            f"{followers_forget_unconfirmed()} follower(s) unconfirmed for "
+            f"{UNCONFIRMED_DAYS} days deleted."
+        )
+        mail_days = settings.MAIL_RETENTION_DAYS
+        forgotten = mails_forget(before=timezone.now() - timedelta(days=mail_days))
+        self.stdout.write(f"{forgotten} mail(s) sent more than {mail_days} day(s) ago deleted.")
