@@ -25,6 +25,7 @@ from signals.selectors import signals_public
 from signals.services import signal_create
 from signals.unsubscribe import UnknownToken, recipient_for_token, recipient_unsubscribe
 from workflow.feedback import FeedbackClosed, feedback_give, feedback_request
+from workflow.models import StatusChange
 from workflow.states import State
 
 STATUS_COLOURS = {
@@ -196,10 +197,12 @@ def signal_detail(request, reference: str):
         {
             "signal": signal,
             "icon": icon_url(signal.category.parent.icon if signal.category.parent else ""),
-            # Public messages only: the internal note and the actor never reach this page.
-            "timeline": signal.history.order_by("created_at", "id").only(
-                "to_state", "message", "created_at"
-            ),
+            # Public messages only: the internal note and the actor never reach this page,
+            # nor the internal steps (transfers, comments, assignments), which change no
+            # status and would only repeat the current one.
+            "timeline": signal.history.filter(kind=StatusChange.Kind.STATUS)
+            .order_by("created_at", "id")
+            .only("to_state", "message", "created_at"),
             "before": [p for p in photos if p.kind == Photo.Kind.BEFORE],
             "after": [p for p in photos if p.kind == Photo.Kind.AFTER],
             "followers": signal.followers.filter(confirmed_at__isnull=False).count(),

@@ -1,6 +1,7 @@
 import uuid
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db.models import Func, Q
@@ -128,6 +129,17 @@ class Signal(models.Model):
         related_name="signals",
         verbose_name=_("service in charge"),
     )
+    # The agent of the service in charge who handles it (workflow.assignment); cleared when
+    # the signal goes to another service.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+        db_index=False,  # `signal_assignee` in Meta
+    )
     routing_method = models.CharField(
         _("routing"), max_length=10, choices=RoutingMethod.choices, blank=True
     )
@@ -196,6 +208,12 @@ class Signal(models.Model):
                 condition=Q(status__in=OPEN_VALUES),
             ),
             models.Index(fields=["category", "created_at"], name="signal_category_created"),
+            # "Assigned to me" and its counts per status; unassigned signals write no entry.
+            models.Index(
+                fields=["assignee", "status", "created_at"],
+                name="signal_assignee",
+                condition=Q(assignee__isnull=False),
+            ),
             # A resident's own reports (signals.resident_links); only reports left with an
             # address write an entry.
             models.Index(

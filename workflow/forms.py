@@ -8,6 +8,7 @@ from config.widgets import PlainSelect
 from geo.models import Service
 from signals.categories import category_filter_choices
 from signals.models import Category, Signal
+from workflow.assignment import assignable_to, display_name
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
 
@@ -30,6 +31,12 @@ class QueueFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     contested = forms.BooleanField(
         label=_("Resolved, but a resident says it is not fixed"), required=False
+    )
+    assignee = forms.ChoiceField(
+        label=_("Assigned to"),
+        required=False,
+        widget=PlainSelect,
+        choices=[("", _("Anyone")), ("me", _("Me")), ("none", _("Nobody"))],
     )
     bbox = forms.CharField(
         label=_("Map area"),
@@ -82,8 +89,12 @@ class QueueFilterForm(forms.Form):
         # With no filter at all, the queue shows what still needs work.
         return QueueFilters(status=list(OPEN_VALUES))
 
-    def filters(self) -> QueueFilters:
+    def filters(self, *, user=None) -> QueueFilters:
+        """The filters as `workflow.queue` reads them; `user` is who "me" is."""
         data = self.cleaned_data
+        assignee = data.get("assignee") or ""
+        if assignee == "me":
+            assignee = user.pk if user is not None else ""
         return QueueFilters(
             status=data.get("status") or [],
             category=data.get("category") or "",
@@ -92,6 +103,7 @@ class QueueFilterForm(forms.Form):
             older_than_days=data.get("older_than_days"),
             overdue=bool(data.get("overdue")),
             contested=bool(data.get("contested")),
+            assignee=assignee,
             bbox=data.get("bbox"),
             sort=data.get("sort") if data.get("sort") in SORTS else "oldest",
         )
@@ -186,6 +198,24 @@ class TransferForm(forms.Form):
         label=_("Reason (internal)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AssignForm(forms.Form):
+    """Give the signal to a member of its service, or to nobody (workflow.assignment)."""
+
+    assignee = ListedModelChoiceField(
+        label=_("Assigned to"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody"),
+        widget=PlainSelect,
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, signal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignable_to(signal)
+        self.fields["assignee"].label_from_instance = display_name
 
 
 class CategoryChangeForm(forms.Form):

@@ -21,6 +21,7 @@ class StatusChange(models.Model):
         TRANSFER = "transfer", _("Transfer")
         CATEGORY = "category", _("Category change")
         COMMENT = "comment", _("Internal comment")
+        ASSIGNMENT = "assignment", _("Assignment")
 
     signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STATUS)
@@ -66,6 +67,16 @@ class StatusChange(models.Model):
         related_name="+",
         db_index=False,  # partial index in Meta
     )
+    # Set on assignments: the agent given the signal (None: nobody any more).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+        db_index=False,  # partial index in Meta
+    )
     # Not indexed: history is always read per signal (its signal_id index), and an index
     # on the date alone, which no query used, cost every report and transition a write.
     created_at = models.DateTimeField(_("at"), default=timezone.now)
@@ -84,7 +95,7 @@ class StatusChange(models.Model):
                 name=f"statuschange_{name}",
                 condition=Q(**{f"{name}__isnull": False}),
             )
-            for name in ("actor", "duplicate_of", "from_service", "to_service")
+            for name in ("actor", "duplicate_of", "from_service", "to_service", "assignee")
         ]
 
     def __str__(self) -> str:

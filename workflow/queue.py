@@ -57,6 +57,8 @@ class QueueFilters:
     older_than_days: int | None = None
     overdue: bool = False
     contested: bool = False
+    # "" (anyone), "none" (nobody) or a user's id.
+    assignee: str | int = ""
     bbox: tuple[float, float, float, float] | None = None
     sort: str = "oldest"
 
@@ -136,6 +138,10 @@ def queue_queryset(
         queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
     if filters.contested:
         queryset = contested(queryset)
+    if filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee:
+        queryset = queryset.filter(assignee_id=filters.assignee)
     return queryset
 
 
@@ -149,8 +155,8 @@ def queue_rows_queryset(
         rows = with_queue_annotations(rows)
     if fields:
         # No geometry to decode nor service to build for a table that shows neither.
-        return rows.select_related("category__parent").only(*fields)
-    return rows.select_related("category__parent", "service")
+        return rows.select_related("category__parent", "assignee").only(*fields)
+    return rows.select_related("category__parent", "service", "assignee")
 
 
 def status_counts(queryset: QuerySet[Signal]) -> dict[str, int]:
@@ -180,6 +186,7 @@ def queue_status_counts(
         or filters.overdue
         or filters.bbox
         or filters.contested
+        or filters.assignee
     ):
         return status_counts(filtered)
     if scope.service_ids is not None:

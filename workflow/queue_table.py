@@ -19,13 +19,14 @@ from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext as _
 
 from signals.models import Signal
+from workflow.assignment import display_name
 from workflow.states import State
 
 ROW = """<tr class="{}">
   <td><input type="checkbox" name="selected" value="{}:{}" aria-label="{}"></td>
   <td><a href="{}">{}</a>
       {}</td>
-  <td><span class="status s-{}">{}</span></td>
+  <td><span class="status s-{}">{}</span>{}</td>
   <td>{}</td>
   <td>{}{}</td>
   <td>{}</td>
@@ -35,6 +36,7 @@ ROW = """<tr class="{}">
 OVERDUE = '<span class="badge late" title="{}">{}</span>'
 CONTESTED = '<span class="badge late">{}</span>'
 ADDRESS = "<br><small>{}</small>"
+ASSIGNEE = '<br><small class="assignee" title="{}">{}</small>'
 EMPTY = mark_safe("")
 # References are capitals, digits and dashes (`DMR-2026-000123`), which a URL keeps as they
 # are: one `reverse()` per page, the reference put in its place on each row.
@@ -53,6 +55,9 @@ FIELDS = (
     "category__name_en",
     "category__parent__name",
     "category__parent__name_en",
+    "assignee__username",
+    "assignee__first_name",
+    "assignee__last_name",
 )
 
 
@@ -64,6 +69,8 @@ def queue_table_rows(
     statuses = {value: str(label) for value, label in State.choices}
     overdue = _("Overdue")
     contested_badge = _html_format(CONTESTED, _("A resident says it is not fixed"))
+    assigned_to = _("Assigned to")
+    names: dict[int, SafeString] = {}  # a page holds a few agents: each written once
     url = reverse("workflow:signal", args=[PLACEHOLDER])
     # What the `date` filter does, its format and time zone looked up once per page.
     zone = get_current_timezone()
@@ -92,6 +99,7 @@ def queue_table_rows(
                 badge,
                 signal.status,
                 statuses[signal.status],
+                _assignee(signal, names, assigned_to),
                 category,
                 _preview(signal.description),
                 _html_format(ADDRESS, signal.address) if signal.address else EMPTY,
@@ -100,6 +108,17 @@ def queue_table_rows(
             )
         )
     return rows
+
+
+def _assignee(signal: Signal, names: dict[int, SafeString], label: str) -> SafeString:
+    if signal.assignee_id is None:
+        return EMPTY
+    name = names.get(signal.assignee_id)
+    if name is None:
+        name = names[signal.assignee_id] = _html_format(
+            ASSIGNEE, label, display_name(signal.assignee)
+        )
+    return name
 
 
 def _preview(text: str) -> str:

@@ -1,4 +1,5 @@
-"""The one way a signal changes status, is transferred, re-categorised or commented.
+"""The one way a signal changes status, is transferred, re-categorised, assigned or
+commented.
 
 Every write follows the same shape: atomic → select_for_update → validate →
 write (history row, bumped version) → side effects on commit.
@@ -18,6 +19,7 @@ from signals.models import Category, Follower, Photo, Signal
 from signals.photos import CleanPhoto
 from signals.storage import atomic_with_files
 from workflow import notifications
+from workflow.assignment import assignable_to
 from workflow.feedback import feedback_acknowledge
 from workflow.models import StatusChange
 from workflow.states import CLOSED, State, allowed_from
@@ -225,7 +227,12 @@ def signal_transfer(
         locked.service = service
         locked.routing_method = Signal.RoutingMethod.MANUAL
         locked.routing_distance_m = None
-        _touch(locked, timezone.now(), ["service", "routing_method", "routing_distance_m"])
+        locked.assignee = None  # an agent of the former service
+        _touch(
+            locked,
+            timezone.now(),
+            ["service", "routing_method", "routing_distance_m", "assignee"],
+        )
     return locked
 
 
@@ -263,6 +270,8 @@ def signal_change_category(
             from_service_id=locked.service_id,
             to_service=route.service,
         )
+        if route.service.pk != locked.service_id:
+            locked.assignee = None  # an agent of the former service
         locked.category = category
         locked.service = route.service
         locked.routing_method = route.method
@@ -270,7 +279,7 @@ def signal_change_category(
         _touch(
             locked,
             timezone.now(),
-            ["category", "service", "routing_method", "routing_distance_m"],
+            ["category", "service", "routing_method", "routing_distance_m", "assignee"],
         )
     return locked
 
@@ -293,6 +302,42 @@ def signal_comment(*, signal: Signal, actor=None, note: str) -> StatusChange:
             actor=actor,
             note=note,
         )
+
+
+def signal_assign(
+    *, signal: Signal, assignee, actor=None, expected_version: int | None = None
+) -> Signal:
+    """Give `signal` to `assignee` (a member of its service), or to nobody (None)."""
+    with transaction.atomic():
+        locked = _lock(signal, expected_version)
+        if assignee is not None and not assignable_to(locked).filter(pk=assignee.pk).exists():
+            raise InvalidAction(
+                {"assignee": [_("Choose an active member of the service in charge.")]}
+            )
+        if locked.assignee_id == (assignee.pk if assignee else None):
+            raise InvalidAction(
+                {
+                    "assignee": [
+                        _("This signal is already assigned to this person.")
+                        if assignee
+                        else _("This signal is assigned to nobody already.")
+                    ]
+                }
+            )
+        StatusChange.objects.create(
+            signal=locked,
+            kind=StatusChange.Kind.ASSIGNMENT,
+            from_state=locked.status,
+            to_state=locked.status,
+            actor=actor,
+            assignee=assignee,
+        )
+        locked.assignee = assignee
+        # Not `_touch`: an assignment is no answer to a resident (see the module's note).
+        locked.updated_at = timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["assignee", "updated_at", "version"])
+    return locked
 
 
 @dataclass

@@ -32,6 +32,11 @@ urlpatterns = [
         name="signal-category",
     ),
     path(
+        "gestion/signalements/<str:reference>/attribution/",
+        views.signal_assign_view,
+        name="signal-assign",
+    ),
+    path(
         "gestion/signalements/<str:reference>/commentaire/",
         views.signal_comment_view,
         name="signal-comment",

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from signals.models import Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
+from workflow.assignment import display_name
 from workflow.feedback import contested, contested_among, current_resolution_id
 from workflow.forms import (
+    AssignForm,
     BulkForm,
     CategoryChangeForm,
     CommentForm,
@@ -39,6 +41,7 @@ from workflow.services import (
     InvalidAction,
     StaleSignal,
     TransitionNotAllowed,
+    signal_assign,
     signal_change_category,
     signal_comment,
     signal_transfer,
@@ -97,7 +100,7 @@ def queue(request):
             ),
             status=400,
         )
-    filters = form.filters() if request.GET else QueueFilterForm.empty_filters()
+    filters = form.filters(user=request.user) if request.GET else QueueFilterForm.empty_filters()
     cursor = form.cleaned_data["cursor"] if request.GET else ""
     visible = request.staff.signals()
     try:
@@ -201,13 +204,13 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
     found = {"pk": signal.pk} if signal is not None else {"reference": reference}
     signal = get_object_or_404(
         with_queue_annotations(request.staff.signals()).select_related(
-            "category__parent", "service"
+            "category__parent", "service", "assignee"
         ),
         **found,
     )
     history = list(
         signal.history.select_related(
-            "actor", "duplicate_of", "from_service", "to_service"
+            "actor", "duplicate_of", "from_service", "to_service", "assignee"
         ).order_by("-created_at", "-id")
     )
     current = current_resolution_id(signal, history)
@@ -217,6 +220,9 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
         "transfer_form": TransferForm(initial={"version": signal.version}),
         "category_form": CategoryChangeForm(initial={"version": signal.version}),
         "comment_form": CommentForm(),
+        "assign_form": AssignForm(
+            signal=signal, initial={"version": signal.version, "assignee": signal.assignee_id}
+        ),
     }
     defaults.update(forms)
     return render(
@@ -230,6 +236,10 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             contested=signal.status == State.RESOLVED
             and any(answer.awaiting_reply for answer, _current in feedback),
             photos=signal.photos.all(),
+            # "Take it": for a member of the service in charge, not already its assignee.
+            can_take=signal.assignee_id != request.user.pk
+            and request.staff.service_ids is not None
+            and signal.service_id in request.staff.service_ids,
             map_center=[signal.location.y, signal.location.x],
             tile_url=settings.MAP_TILE_URL,
             tile_attribution=settings.MAP_TILE_ATTRIBUTION,
@@ -359,6 +369,39 @@ def signal_category_view(request, reference: str):
         return refused
     messages.success(request, _("Category changed; the signal was routed again."))
     return _after_action(request, signal)
+
+
+@staff_required
+@require_POST
+def signal_assign_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = AssignForm(request.POST, signal=signal)
+    refused = _form_action(
+        request,
+        signal,
+        "assign_form",
+        form,
+        lambda data: signal_assign(
+            signal=signal,
+            actor=request.user,
+            assignee=data["assignee"],
+            expected_version=data.get("version"),
+        ),
+    )
+    if refused:
+        return refused
+    assignee = form.cleaned_data["assignee"]
+    if assignee is None:
+        messages.success(
+            request, _("%(reference)s is assigned to nobody.") % {"reference": reference}
+        )
+    else:
+        messages.success(
+            request,
+            _("%(reference)s is assigned to %(name)s.")
+            % {"reference": reference, "name": display_name(assignee)},
+        )
+    return redirect("workflow:signal", reference=reference)
 
 
 @staff_required

@@ -51,9 +51,9 @@ def test_the_signal_page_reads_the_signal_once_and_declares_no_cursor(client, ci
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url, **EN)
     # Session, user, the agent's services and role, the signal, its photos, its history,
-    # the residents' answers, the services to transfer to, the categories to change to:
-    # one query each.
-    assert response.status_code == 200 and len(captured) == 9
+    # the residents' answers, the services to transfer to, the categories to change to,
+    # the service's members to assign it to: one query each.
+    assert response.status_code == 200 and len(captured) == 10
     statements = [query["sql"] for query in captured.captured_queries]
     assert not [sql for sql in statements if sql.startswith("DECLARE")]
     html = response.content.decode()
@@ -61,6 +61,7 @@ def test_the_signal_page_reads_the_signal_once_and_declares_no_cursor(client, ci
     assert f">{city.category.parent.name} › {city.category.name}</option>" in _select(
         html, "category"
     )
+    assert f'<option value="{city.agent.pk}">agent-voirie</option>' in _select(html, "assignee")
 
 
 def test_a_new_category_filters_at_once_and_a_deactivated_one_moves_to_its_own_group(client, city):

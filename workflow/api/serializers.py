@@ -19,6 +19,8 @@ class HistorySerializer(serializers.ModelSerializer):
     duplicate_of = serializers.SlugRelatedField(
         slug_field="reference", read_only=True, allow_null=True
     )
+    # Set on assignments: the username of the agent given the signal (null: nobody).
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = StatusChange
@@ -33,6 +35,7 @@ class HistorySerializer(serializers.ModelSerializer):
             "duplicate_of",
             "from_service",
             "to_service",
+            "assignee",
             "created_at",
         ]
 
@@ -56,6 +59,11 @@ class FeedbackSerializer(serializers.ModelSerializer):
         return feedback.resolution_id == self.context.get("current_resolution_id")
 
 
+class AssigneeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
 class StaffSignalSerializer(serializers.ModelSerializer):
     """A signal as the staff API shows it: status, version (for 409s), overdue flag."""
 
@@ -66,6 +74,11 @@ class StaffSignalSerializer(serializers.ModelSerializer):
     followers_count = serializers.IntegerField(read_only=True, default=None)
     is_overdue = serializers.BooleanField(read_only=True, default=None)
     due_at = serializers.DateTimeField(read_only=True, default=None)
+    assignee = AssigneeSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text=_("The agent of the service who handles it; null: nobody yet."),
+    )
 
     class Meta:
         model = Signal
@@ -85,6 +98,7 @@ class StaffSignalSerializer(serializers.ModelSerializer):
             "due_at",
             "is_overdue",
             "followers_count",
+            "assignee",
         ]
 
 
@@ -148,6 +162,15 @@ class TransferInputSerializer(serializers.Serializer):
 class CategoryInputSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class AssignmentInputSerializer(serializers.Serializer):
+    assignee = serializers.CharField(
+        allow_null=True,
+        max_length=150,
+        help_text=_("The username of an active member of the service in charge; null: nobody."),
+    )
     version = serializers.IntegerField(required=False, min_value=1)
 
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from signals.models import Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
 from workflow.api.serializers import (
+    AssignmentInputSerializer,
     CategoryInputSerializer,
     CommentInputSerializer,
     HistorySerializer,
@@ -21,6 +22,7 @@ from workflow.api.serializers import (
     TransferInputSerializer,
     TransitionInputSerializer,
 )
+from workflow.assignment import assignable_to
 from workflow.forms import PeriodForm, QueueAPIForm
 from workflow.queue import BadCursor, next_page_query, queue_read, with_queue_annotations
 from workflow.selectors import signals_visible_to, staff_access, supervised_services
@@ -28,6 +30,7 @@ from workflow.services import (
     InvalidAction,
     StaleSignal,
     TransitionNotAllowed,
+    signal_assign,
     signal_change_category,
     signal_comment,
     signal_transfer,
@@ -51,11 +54,11 @@ class StaffAPIView(APIView):
 
     def visible_signal(self, reference: str, *, annotated: bool = False):
         queryset = signals_visible_to(self.request.user).select_related(
-            "category__parent", "service"
+            "category__parent", "service", "assignee"
         )
         if annotated:
             queryset = with_queue_annotations(queryset).prefetch_related(
-                "history__actor", "feedback"
+                "history__actor", "history__assignee", "feedback"
             )
         # Another service's signal is a 404, exactly like one that does not exist.
         return get_object_or_404(queryset, reference=reference)
@@ -148,6 +151,12 @@ QUEUE_PARAMETERS = [
         ),
     ),
     OpenApiParameter(
+        "assignee",
+        OpenApiTypes.STR,
+        enum=["me", "none"],
+        description=_lazy("`me`: the signals assigned to you; `none`: those assigned to nobody."),
+    ),
+    OpenApiParameter(
         "bbox",
         OpenApiTypes.STR,
         description=_lazy("min_lon,min_lat,max_lon,max_lat in WGS84 degrees."),
@@ -177,7 +186,7 @@ class QueueView(StaffAPIView):
         try:
             page = queue_read(
                 request.user,
-                form.filters(),
+                form.filters(user=request.user),
                 cursor=form.cleaned_data["cursor"],
                 size=form.cleaned_data["page_size"],
                 visible=access.signals(),
@@ -288,6 +297,34 @@ class CategoryView(StaffAPIView):
                 "version": signal.version,
             }
         )
+
+
+@extend_schema(
+    request=AssignmentInputSerializer,
+    responses={200: StaffSignalDetailSerializer, **ACTION_ERRORS},
+)
+class AssignmentView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/assignment/ — `{"assignee": "<username>" | null}`:
+    give the signal to a member of its service, or to nobody."""
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = self.validated(AssignmentInputSerializer)
+        assignee = None
+        if data["assignee"] is not None:
+            assignee = assignable_to(signal).filter(username=data["assignee"]).first()
+            if assignee is None:
+                raise ValidationError(
+                    {"assignee": [_("Choose an active member of the service in charge.")]}
+                )
+        self.act(
+            signal_assign,
+            signal=signal,
+            actor=request.user,
+            assignee=assignee,
+            expected_version=data.get("version"),
+        )
+        return self.detail(reference)
 
 
 @extend_schema(request=CommentInputSerializer, responses={201: HistorySerializer, **ERRORS})

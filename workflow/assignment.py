@@ -1,0 +1,29 @@
+"""Who in the service handles a signal (the reads; `workflow.services.signal_assign` writes): an agent of the service in charge, or nobody.
+
+An assignment is internal: a history row for the staff (kind `assignment`), never in a
+public output nor in a resident's mail. A signal that goes to another service (transfer,
+category change) loses its assignee, who is not of that service. It is not an answer to a
+resident's "not fixed" (workflow.feedback): giving the signal to someone is not yet
+telling the resident anything.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from signals.models import Signal
+
+
+def assignable_to(signal: Signal) -> QuerySet:
+    """The active members of the signal's service, by name: who it can be given to."""
+    if signal.service_id is None:
+        return get_user_model().objects.none()
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__service_id=signal.service_id)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def display_name(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
