@@ -25,5 +25,16 @@ def assignable_to(signal: Signal) -> QuerySet:
     )
 
 
+def members_of(services) -> QuerySet:
+    """The active members of `services` (a list of services), by name: the queue's
+    "assigned to" choices."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__service__in=services)
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
 def display_name(user) -> str:
     return (user.get_full_name() or user.username) if user is not None else ""

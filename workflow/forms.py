@@ -8,7 +8,7 @@ from config.widgets import PlainSelect
 from geo.models import Service
 from signals.categories import category_filter_choices
 from signals.models import Category, Signal
-from workflow.assignment import assignable_to, display_name
+from workflow.assignment import assignable_to, display_name, members_of
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
 
@@ -67,6 +67,13 @@ class QueueFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All")), *choices]
         services = services if services is not None else Service.objects.all()
         self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
+        # "Assigned to": me, nobody, or a colleague by username (one query for the list).
+        members = list(members_of(services))
+        self.colleagues = {user.username: user.pk for user in members}
+        self.fields["assignee"].choices = [
+            *self.fields["assignee"].choices,
+            *((user.username, display_name(user)) for user in members),
+        ]
 
     def clean_bbox(self):
         value = self.cleaned_data["bbox"].strip()
@@ -95,6 +102,8 @@ class QueueFilterForm(forms.Form):
         assignee = data.get("assignee") or ""
         if assignee == "me":
             assignee = user.pk if user is not None else ""
+        elif assignee not in ("", "none"):
+            assignee = self.colleagues[assignee]
         return QueueFilters(
             status=data.get("status") or [],
             category=data.get("category") or "",

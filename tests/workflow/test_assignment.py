@@ -104,3 +104,19 @@ def test_no_public_output_shows_who_handles_it(client, api_client, city):
         assert "agent-voirie" not in output
     # The public timeline has the one status step, not the internal assignment.
     assert public_page.count('<li><time datetime="') == 1
+
+
+def test_a_supervisor_lists_what_a_colleague_has(client, city):
+    other = make_signal(city.category, INSIDE_WEST)
+    signal_assign(signal=city.ours, assignee=city.agent)
+    signal_assign(signal=other, assignee=city.supervisor)
+    client.force_login(city.supervisor)
+    html = client.get("/gestion/").content.decode()
+    assert '<option value="agent-voirie">agent-voirie</option>' in html
+    assert "agent-proprete" not in html  # another service's agent is no colleague
+    assert queue_references(client, assignee="agent-voirie", status="new") == {city.ours.reference}
+    # Not a colleague: refused as any unknown choice, with the form as typed.
+    refused = client.get("/gestion/", {"assignee": "agent-proprete"})
+    assert refused.status_code == 400
+    api = city.api(city.supervisor).get("/api/v1/staff/signals/", {"assignee": "chef-voirie"})
+    assert [row["reference"] for row in api.json()["results"]] == [other.reference]

@@ -31,15 +31,15 @@ def _select(html: str, name: str) -> str:
     return re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
 
 
-def test_the_queue_page_runs_seven_queries(client, city, django_assert_num_queries):
+def test_the_queue_page_runs_eight_queries(client, city, django_assert_num_queries):
     for _ in range(3):
         make_signal(city.category, INSIDE_WEST)
     client.force_login(city.agent)
     client.get("/gestion/")  # the process loads its copy of the categories once
     # Session, user, the agent's services and role (one query), the chosen category's
-    # ids, the page, the counts per status, the resolved signals residents contest.
-    # The filter's categories are the process's.
-    with django_assert_num_queries(7):
+    # ids, the page, the counts per status, the resolved signals residents contest, the
+    # colleagues to filter by. The filter's categories are the process's.
+    with django_assert_num_queries(8):
         response = client.get("/gestion/", {"status": "new", "category": city.category.code})
     assert response.status_code == 200
     assert response.content.decode().count('name="selected"') == 4

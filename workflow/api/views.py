@@ -153,8 +153,10 @@ QUEUE_PARAMETERS = [
     OpenApiParameter(
         "assignee",
         OpenApiTypes.STR,
-        enum=["me", "none"],
-        description=_lazy("`me`: the signals assigned to you; `none`: those assigned to nobody."),
+        description=_lazy(
+            "`me`: the signals assigned to you; `none`: those assigned to nobody; a "
+            "colleague's username: theirs."
+        ),
     ),
     OpenApiParameter(
         "bbox",
