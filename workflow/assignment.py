@@ -1,4 +1,5 @@
-"""Who in the service handles a signal (the reads; `workflow.services.signal_assign` writes): an agent of the service in charge, or nobody.
+"""Who in the service handles a signal: an agent of the service in charge, or nobody.
+These are the reads; `workflow.services.signal_assign` writes.
 
 An assignment is internal: a history row for the staff (kind `assignment`), never in a
 public output nor in a resident's mail. A signal that goes to another service (transfer,
@@ -13,20 +14,8 @@ from django.db.models import QuerySet
 from signals.models import Signal
 
 
-def assignable_to(signal: Signal) -> QuerySet:
-    """The active members of the signal's service, by name: who it can be given to."""
-    if signal.service_id is None:
-        return get_user_model().objects.none()
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, memberships__service_id=signal.service_id)
-        .order_by("first_name", "last_name", "username")
-        .distinct()
-    )
-
-
 def members_of(services) -> QuerySet:
-    """The active members of `services` (a list of services), by name: the queue's
+    """The active members of `services` (services or their ids), by name: the queue's
     "assigned to" choices."""
     return (
         get_user_model()
@@ -34,6 +23,13 @@ def members_of(services) -> QuerySet:
         .order_by("first_name", "last_name", "username")
         .distinct()
     )
+
+
+def assignable_to(signal: Signal) -> QuerySet:
+    """Who the signal can be given to: the active members of its service."""
+    if signal.service_id is None:
+        return get_user_model().objects.none()
+    return members_of([signal.service_id])
 
 
 def display_name(user) -> str:
