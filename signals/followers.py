@@ -7,7 +7,6 @@ Stopping is `signals.unsubscribe`, the same for followers and reporters.
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,20 +17,16 @@ from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_url
 from workflow import notifications
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def _queue_mail(*, follower: Follower, template: str) -> None:
     """Through the outbox (workflow.notifications), as every mail to a resident: a mail
     server that is down delays the mail and never fails the request."""
     signal = follower.signal
     context = {
         "signal": signal,
-        "signal_url": _absolute(
+        "signal_url": notifications.absolute_url(
             reverse("publicmap:signal-detail", kwargs={"reference": signal.reference})
         ),
-        "confirm_url": _absolute(
+        "confirm_url": notifications.absolute_url(
             reverse("publicmap:follow-confirm", kwargs={"token": follower.token})
         ),
         "stop_url": unsubscribe_url(token=follower_token(follower)),

@@ -88,7 +88,7 @@ def resident_link_send(*, email: str, language: str) -> bool:
     if not _has_signals(email):
         return False
     token = secrets.token_urlsafe(32)
-    url = settings.SITE_URL.rstrip("/") + reverse("publicmap:my-signals", kwargs={"token": token})
+    url = notifications.absolute_url(reverse("publicmap:my-signals", kwargs={"token": token}))
     with transaction.atomic():
         resident_links_forget()
         ResidentLink.objects.create(digest=_digest(token), email=email)

@@ -37,13 +37,14 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
+    """`path` on the site, as a link in an e-mail (`SITE_URL`)."""
     return settings.SITE_URL.rstrip("/") + path
 
 
 def public_signal_url(signal) -> str:
     # The residents' page of a signal (publicmap).
-    return _absolute(f"/signalements/{signal.reference}/")
+    return absolute_url(f"/signalements/{signal.reference}/")
 
 
 def recipients(signal) -> list[tuple[str, str, str]]:
@@ -105,7 +106,7 @@ def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
             context={
                 "signal": signal,
                 "signal_url": public_signal_url(signal),
-                "my_signals_url": _absolute(reverse("publicmap:my-signals-ask")),
+                "my_signals_url": absolute_url(reverse("publicmap:my-signals-ask")),
                 "unsubscribe_url": unsubscribe_url(token=token),
             },
         )
@@ -231,7 +232,7 @@ def contested_queue(*, feedback) -> OutgoingMail | None:
         context = {
             "signal": signal,
             "feedback": feedback,
-            "staff_url": _absolute(reverse("workflow:signal", args=[signal.reference])),
+            "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
         }
         subject = render_to_string("workflow/mail/contested_subject.txt", context)
         mail = OutgoingMail.objects.create(

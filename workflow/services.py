@@ -62,12 +62,16 @@ def _lock(signal: Signal, expected_version: int | None) -> Signal:
     return locked
 
 
-def _touch(signal: Signal, now: datetime, fields: Iterable[str] = ()) -> None:
+def _touch(
+    signal: Signal, now: datetime, fields: Iterable[str] = (), *, answers_residents: bool = True
+) -> None:
     signal.updated_at = now
     signal.version += 1
     signal.save(update_fields=["updated_at", "version", *fields])
-    # Every agent's action answers the residents' "not fixed" (workflow.feedback).
-    feedback_acknowledge(signal)
+    # An agent's action on the signal answers the residents' "not fixed" (workflow.feedback);
+    # an assignment does not (workflow.assignment).
+    if answers_residents:
+        feedback_acknowledge(signal)
 
 
 def _check_rules(
@@ -333,10 +337,7 @@ def signal_assign(
             assignee=assignee,
         )
         locked.assignee = assignee
-        # Not `_touch`: an assignment is no answer to a resident (see the module's note).
-        locked.updated_at = timezone.now()
-        locked.version += 1
-        locked.save(update_fields=["assignee", "updated_at", "version"])
+        _touch(locked, timezone.now(), ["assignee"], answers_residents=False)
     return locked
 
 

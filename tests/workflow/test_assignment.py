@@ -120,3 +120,24 @@ def test_a_supervisor_lists_what_a_colleague_has(client, city):
     assert refused.status_code == 400
     api = city.api(city.supervisor).get("/api/v1/staff/signals/", {"assignee": "chef-voirie"})
     assert [row["reference"] for row in api.json()["results"]] == [other.reference]
+
+
+def test_assigning_a_contested_signal_does_not_answer_the_resident(city):
+    from workflow.feedback import contested
+    from workflow.models import Feedback
+    from workflow.services import signal_comment, signal_transition
+
+    signal_transition(signal=city.ours, to="accepted")
+    resolved = signal_transition(signal=Signal.objects.get(pk=city.ours.pk), to="resolved")
+    Feedback.objects.create(
+        signal=resolved,
+        resolution=resolved.history.latest("created_at", "id"),
+        giver="digest",
+        from_reporter=True,
+        is_fixed=False,
+        awaiting_reply=True,
+    )
+    signal_assign(signal=resolved, assignee=city.agent)
+    assert list(contested(Signal.objects.all())) == [resolved]
+    signal_comment(signal=resolved, note="Vérifié sur place : réparé.")
+    assert list(contested(Signal.objects.all())) == []
