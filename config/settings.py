@@ -202,6 +202,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# The send right after a commit happens inside a resident's or an agent's request: a relay
+# that does not answer may hold it this long at most (the mail then waits for the timer's
+# `send_pending_mail`, which allows EMAIL_TIMEOUT).
+EMAIL_INLINE_TIMEOUT = env_int("EMAIL_INLINE_TIMEOUT", 2)
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Dans ma rue <ne-pas-repondre@dansmarue.example>"
 )

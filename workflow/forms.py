@@ -69,6 +69,7 @@ class QueueFilterForm(forms.Form):
         self.fields["service"].choices = [("", _("All"))] + [(s.slug, s.name) for s in services]
         # "Assigned to": me, nobody, or a colleague by username (one query for the list).
         members = list(members_of(services))
+        self.members = members  # also the bulk action's "assign to" choices
         self.colleagues = {user.username: user.pk for user in members}
         self.fields["assignee"].choices = [
             *self.fields["assignee"].choices,
@@ -251,10 +252,17 @@ class CommentForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    """Checkboxes carry "REFERENCE:VERSION": what the agent saw is what gets changed."""
+    """Checkboxes carry "REFERENCE:VERSION": what the agent saw is what gets changed.
+
+    Two actions share the selection, each with its own button (`action`): a transition,
+    or an assignment to "me", "none" or a colleague's username."""
+
+    TRANSITION, ASSIGN = "transition", "assign"
 
     selected = forms.MultipleChoiceField(label=_("Signals"), choices=[])
-    to = forms.ChoiceField(label=_("New status"), choices=State.choices)
+    action = forms.ChoiceField(choices=[(TRANSITION, TRANSITION), (ASSIGN, ASSIGN)], required=False)
+    to = forms.ChoiceField(label=_("New status"), choices=State.choices, required=False)
+    assign_to = forms.CharField(label=_("Assign to"), required=False, max_length=150)
     message = forms.CharField(label=_("Public message"), required=False, max_length=5000)
     note = forms.CharField(label=_("Internal note"), required=False, max_length=5000)
     planned_for = forms.DateField(
@@ -278,6 +286,15 @@ class BulkForm(forms.Form):
             except ValueError:
                 raise forms.ValidationError(_("Invalid selection.")) from None
         return pairs
+
+    def clean(self):
+        data = super().clean()
+        data["action"] = data.get("action") or self.TRANSITION  # Enter in a text field
+        if data["action"] == self.TRANSITION and not data.get("to"):
+            self.add_error("to", _("This field is required."))
+        if data["action"] == self.ASSIGN and not data.get("assign_to"):
+            self.add_error("assign_to", _("This field is required."))
+        return data
 
 
 class PeriodForm(forms.Form):

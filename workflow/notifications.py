@@ -21,12 +21,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from signals.languages import mail_language
+from signals.models import Signal
 from signals.unsubscribe import (
     follower_token,
     reporter_token,
     unsubscribe_headers,
     unsubscribe_url,
 )
+from workflow.assignment import display_name
 from workflow.feedback import feedback_url
 from workflow.models import OutgoingMail, ReporterOptOut, StatusChange
 from workflow.states import State
@@ -75,7 +77,7 @@ def queue_mails(mails: list[OutgoingMail]) -> list[OutgoingMail]:
     mails = OutgoingMail.objects.bulk_create(mails)
     if mails:
         ids = [mail.pk for mail in mails]
-        transaction.on_commit(lambda: mails_send(ids=ids))
+        transaction.on_commit(lambda: mails_send(ids=ids, inline=True))
     return mails
 
 
@@ -145,17 +147,22 @@ def status_change_queue(*, change: StatusChange) -> list[OutgoingMail]:
     return queue_mails(mails)
 
 
-def mails_send(*, ids: list[int] | None = None, limit: int = 500) -> tuple[int, int]:
+def mails_send(
+    *, ids: list[int] | None = None, limit: int = 500, inline: bool = False
+) -> tuple[int, int]:
     """Send pending mails (these ids, or the oldest pending ones); returns (sent, failed).
 
-    Never raises: a failure is recorded on the row and retried later.
+    Never raises: a failure is recorded on the row and retried later. `inline`: sent from
+    the request that committed them, which a silent server may hold EMAIL_INLINE_TIMEOUT
+    seconds at most, instead of the timer's EMAIL_TIMEOUT.
     """
     pending = OutgoingMail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
     if ids is not None:
         pending = pending.filter(pk__in=ids)
     sent = failed = 0
     try:
-        connection = get_connection(fail_silently=False)
+        timeout = {"timeout": settings.EMAIL_INLINE_TIMEOUT} if inline else {}
+        connection = get_connection(fail_silently=False, **timeout)
         connection.open()
     except Exception as error:  # any backend error (socket, auth, TLS) means: try later
         logger.warning("Mail server unavailable, mails stay queued: %s", error)
@@ -241,5 +248,35 @@ def contested_queue(*, feedback) -> OutgoingMail | None:
             subject=" ".join(subject.split())[:255],
             body=render_to_string("workflow/mail/contested_body.txt", context),
         )
-    transaction.on_commit(lambda: mails_send(ids=[mail.pk]))
+    transaction.on_commit(lambda: mails_send(ids=[mail.pk], inline=True))
     return mail
+
+
+def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
+    """Tell an agent that a colleague gave them `signals` (call inside the assignment's
+    transaction; sent on commit): one mail for one or many, in the site's language, with
+    each signal's staff page. Nothing when they took it themselves, when it was given to
+    nobody, or when they have no address."""
+    if assignee is None or not assignee.email or (actor is not None and actor.pk == assignee.pk):
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "assignee": assignee,
+            "actor_name": display_name(actor) if actor is not None else "",
+            "signals": [
+                (signal, absolute_url(reverse("workflow:signal", args=[signal.reference])))
+                for signal in Signal.objects.filter(pk__in=[s.pk for s in signals])
+                .select_related("category__parent")
+                .order_by("created_at", "id")
+            ],
+            "count": len(signals),
+            "mine_url": absolute_url(reverse("workflow:queue") + "?assignee=me"),
+        }
+        subject = render_to_string("workflow/mail/assigned_subject.txt", context)
+        mail = OutgoingMail(
+            signal=signals[0] if len(signals) == 1 else None,
+            to=assignee.email,
+            subject=" ".join(subject.split())[:255],
+            body=render_to_string("workflow/mail/assigned_body.txt", context),
+        )
+    return queue_mails([mail])[0]

@@ -309,9 +309,17 @@ def signal_comment(*, signal: Signal, actor=None, note: str) -> StatusChange:
 
 
 def signal_assign(
-    *, signal: Signal, assignee, actor=None, expected_version: int | None = None
+    *,
+    signal: Signal,
+    assignee,
+    actor=None,
+    expected_version: int | None = None,
+    notify: bool = True,
 ) -> Signal:
-    """Give `signal` to `assignee` (a member of its service), or to nobody (None)."""
+    """Give `signal` to `assignee` (a member of its service), or to nobody (None).
+
+    An agent given a signal by someone else is told by e-mail (`notify`; the bulk action
+    sends one mail for all it gave instead)."""
     with transaction.atomic():
         locked = _lock(signal, expected_version)
         if assignee is not None and not assignable_to(locked).filter(pk=assignee.pk).exists():
@@ -338,6 +346,8 @@ def signal_assign(
         )
         locked.assignee = assignee
         _touch(locked, timezone.now(), ["assignee"], answers_residents=False)
+        if notify:
+            notifications.assignment_queue(signals=[locked], assignee=assignee, actor=actor)
     return locked
 
 
@@ -346,6 +356,8 @@ class BulkResult:
     done: list[Signal] = field(default_factory=list)
     # reference → why it was refused
     refused: dict[str, str] = field(default_factory=dict)
+    # references that were already as asked (bulk assignment): nothing to do, no error
+    unchanged: list[str] = field(default_factory=list)
 
 
 def signals_bulk_transition(
@@ -379,4 +391,34 @@ def signals_bulk_transition(
             )
         except (TransitionNotAllowed, InvalidAction, StaleSignal) as error:
             result.refused[signal.reference] = str(error)
+    return result
+
+
+def signals_bulk_assign(
+    *, signals: Iterable[tuple[Signal, int | None]], assignee, actor=None
+) -> BulkResult:
+    """Give many signals to `assignee` (or to nobody); each succeeds or is refused on its
+    own, as `signals_bulk_transition`. Those already with `assignee` are left as they are.
+    The assignee, when someone else, gets one e-mail listing what they were given."""
+    result = BulkResult()
+    target = assignee.pk if assignee is not None else None
+    for signal, version in signals:
+        if signal.assignee_id == target:
+            result.unchanged.append(signal.reference)
+            continue
+        try:
+            result.done.append(
+                signal_assign(
+                    signal=signal,
+                    assignee=assignee,
+                    actor=actor,
+                    expected_version=version,
+                    notify=False,
+                )
+            )
+        except (InvalidAction, StaleSignal) as error:
+            result.refused[signal.reference] = str(error)
+    if result.done:
+        with transaction.atomic():
+            notifications.assignment_queue(signals=result.done, assignee=assignee, actor=actor)
     return result

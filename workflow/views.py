@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from signals.models import Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
-from workflow.assignment import display_name
+from workflow.assignment import display_name, members_of
 from workflow.feedback import contested, contested_among, current_resolution_id
 from workflow.forms import (
     AssignForm,
@@ -38,6 +38,7 @@ from workflow.queue_table import FIELDS as ROW_FIELDS
 from workflow.queue_table import queue_table_rows
 from workflow.selectors import staff_access, supervised_services
 from workflow.services import (
+    BulkResult,
     InvalidAction,
     StaleSignal,
     TransitionNotAllowed,
@@ -46,6 +47,7 @@ from workflow.services import (
     signal_comment,
     signal_transfer,
     signal_transition,
+    signals_bulk_assign,
     signals_bulk_transition,
 )
 from workflow.states import State
@@ -172,30 +174,80 @@ def bulk(request):
         s.reference: s for s in request.staff.signals().filter(reference__in=[r for r, _v in pairs])
     }
     chosen = [(visible[r], v) for r, v in pairs if r in visible]
-    result = signals_bulk_transition(
-        signals=chosen,
-        to=form.cleaned_data["to"],
-        actor=request.user,
-        message=form.cleaned_data["message"],
-        note=form.cleaned_data["note"],
-        planned_for=form.cleaned_data["planned_for"],
-    )
+    if form.cleaned_data["action"] == BulkForm.ASSIGN:
+        result = _bulk_assign(request, form.cleaned_data["assign_to"], chosen)
+        if result is None:
+            return HttpResponseRedirect(back)
+    else:
+        result = signals_bulk_transition(
+            signals=chosen,
+            to=form.cleaned_data["to"],
+            actor=request.user,
+            message=form.cleaned_data["message"],
+            note=form.cleaned_data["note"],
+            planned_for=form.cleaned_data["planned_for"],
+        )
+        if result.done:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d signal moved to “%(status)s”.",
+                    "%(count)d signals moved to “%(status)s”.",
+                    len(result.done),
+                )
+                % {"count": len(result.done), "status": State(form.cleaned_data["to"]).label},
+            )
     for reference, _version in pairs:
         if reference not in visible:
             result.refused[reference] = _("Not found.")
-    if result.done:
-        messages.success(
-            request,
-            ngettext(
-                "%(count)d signal moved to “%(status)s”.",
-                "%(count)d signals moved to “%(status)s”.",
-                len(result.done),
-            )
-            % {"count": len(result.done), "status": State(form.cleaned_data["to"]).label},
-        )
     for reference, reason in result.refused.items():
         messages.error(request, f"{reference} : {reason}")
     return HttpResponseRedirect(back)
+
+
+def _bulk_assign(request, assign_to: str, chosen) -> BulkResult | None:
+    """The bulk action "assign to": me, nobody, or a colleague of the user's services."""
+    if assign_to == "me":
+        assignee = request.user
+    elif assign_to == "none":
+        assignee = None
+    else:
+        # The same list as the queue's "assigned to" filter.
+        assignee = members_of(request.staff.services).filter(username=assign_to).first()
+        if assignee is None:
+            messages.error(request, _("Choose a colleague of your services."))
+            return None
+    result = signals_bulk_assign(signals=chosen, assignee=assignee, actor=request.user)
+    name = display_name(assignee)
+    if result.done:
+        messages.success(
+            request,
+            (
+                ngettext(
+                    "%(count)d signal assigned to %(name)s.",
+                    "%(count)d signals assigned to %(name)s.",
+                    len(result.done),
+                )
+                if assignee
+                else ngettext(
+                    "%(count)d signal assigned to nobody.",
+                    "%(count)d signals assigned to nobody.",
+                    len(result.done),
+                )
+            )
+            % {"count": len(result.done), "name": name},
+        )
+    if result.unchanged:
+        messages.info(
+            request,
+            (
+                _("Already assigned to %(name)s: %(references)s.")
+                if assignee
+                else _("Already assigned to nobody: %(references)s.")
+            )
+            % {"name": name, "references": ", ".join(result.unchanged)},
+        )
+    return result
 
 
 def _signal_page(request, signal=None, *, reference: str = "", status: int = 200, **forms):

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import email
 import email.policy
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -175,6 +177,41 @@ def test_listener_answering_4xx_keeps_mails_pending_until_it_accepts_them(
     assert pending() == 0
     call_command("send_pending_mail")
     assert len(smtp.inbox.received) == 4
+
+
+@pytest.fixture
+def silent_server(settings):
+    """A relay that takes the connection and never says a word (a firewall that blackholes,
+    a hung server): the kernel completes the handshake, nobody ever sends the greeting."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", listener.getsockname()[1]
+        settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+        yield listener
+
+
+def test_a_silent_relay_holds_the_agents_request_only_the_inline_timeout(
+    city, followed, silent_server, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_TIMEOUT, settings.EMAIL_INLINE_TIMEOUT = 30, 1
+    signal = followed[0]
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = city.api(city.agent).post(
+            f"/api/v1/signals/{signal.reference}/transitions/",
+            {"to": "accepted", "message": "Nous passons demain.", "version": signal.version},
+            format="json",
+        )
+    waited = time.monotonic() - started
+
+    assert response.status_code == 200, response.content
+    # Not the 30 s a timer's run may wait: the agent got their answer after the inline try.
+    assert waited < 10
+    kept = OutgoingMail.objects.filter(sent_at__isnull=True)
+    assert kept.count() == 2  # the reporter's and the follower's, for the timer to send
+    assert all(row.attempts == 1 and "timed out" in row.last_error for row in kept)
 
 
 class SlowInbox(Inbox):
