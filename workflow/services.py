@@ -360,6 +360,13 @@ class BulkResult:
     unchanged: list[str] = field(default_factory=list)
 
 
+def _refusal(error: Exception) -> str:
+    """Why one signal of a lot was refused, in words for the agent (no field names)."""
+    if isinstance(error, InvalidAction):
+        return " ".join(str(message) for messages in error.errors.values() for message in messages)
+    return str(error)
+
+
 def signals_bulk_transition(
     *,
     signals: Iterable[tuple[Signal, int | None]],
@@ -390,7 +397,7 @@ def signals_bulk_transition(
                 )
             )
         except (TransitionNotAllowed, InvalidAction, StaleSignal) as error:
-            result.refused[signal.reference] = str(error)
+            result.refused[signal.reference] = _refusal(error)
     return result
 
 
@@ -417,7 +424,7 @@ def signals_bulk_assign(
                 )
             )
         except (InvalidAction, StaleSignal) as error:
-            result.refused[signal.reference] = str(error)
+            result.refused[signal.reference] = _refusal(error)
     if result.done:
         with transaction.atomic():
             notifications.assignment_queue(signals=result.done, assignee=assignee, actor=actor)

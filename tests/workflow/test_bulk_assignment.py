@@ -8,7 +8,7 @@ from django.core import mail
 
 from signals.models import Signal
 from tests.factories import INSIDE_WEST, make_signal
-from workflow.models import StatusChange
+from workflow.models import Membership, StatusChange
 from workflow.notifications import mails_send
 from workflow.services import signal_transition
 
@@ -118,6 +118,21 @@ def test_an_agent_of_another_service_cannot_be_given_the_lot(client, city, alice
     city.ours.refresh_from_db()
     assert city.ours.assignee is None and city.ours.version == 1
     assert sent() == []
+
+
+def test_a_supervisor_of_two_services_gives_each_signal_only_to_its_own_service(client, city):
+    Membership.objects.create(
+        user=city.supervisor, service=city.proprete, role=Membership.Role.SUPERVISOR
+    )
+    client.force_login(city.supervisor)
+    response = bulk(client, [city.ours, city.theirs], action="assign", assign_to="agent-proprete")
+    page = html.unescape(response.content.decode())
+    assert "1 signalement attribué à agent-proprete." in page
+    # Said in words, without the form's field name.
+    assert f"{city.ours.reference} : Choisissez un membre actif du service en charge." in page
+    city.ours.refresh_from_db()
+    city.theirs.refresh_from_db()
+    assert (city.ours.assignee, city.theirs.assignee) == (None, city.other_agent)
 
 
 def test_the_status_action_still_applies_and_needs_a_status(client, city):
