@@ -11,6 +11,16 @@ class Service(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     email = models.EmailField(_("contact e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    daily_digest = models.BooleanField(
+        _("daily digest"),
+        default=True,
+        help_text=_(
+            "Each morning, an e-mail to the contact address with the signals new to the "
+            "service, and how many are overdue or said not fixed by a resident."
+        ),
+    )
+    # Where the next digest starts (workflow.digests); one digest per service per day.
+    digest_sent_at = models.DateTimeField(_("last digest"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
