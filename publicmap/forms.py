@@ -12,7 +12,14 @@ from config.widgets import PlainSelect
 from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
 from signals.categories import categories_to_report, category_filter_choices
 from signals.held_photos import photos_held
-from signals.photos import InvalidPhotos, photos_clean
+from signals.photos import (
+    CleanPhoto,
+    InvalidPhoto,
+    InvalidPhotos,
+    photo_clean,
+    photo_read,
+    photos_clean,
+)
 from signals.selectors import signals_nearby
 from workflow.feedback import COMMENT_MAX_LENGTH
 from workflow.states import State
@@ -173,6 +180,24 @@ class FeedbackForm(forms.Form):
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
+    photo = forms.FileField(
+        label=_("A photo (optional)"),
+        help_text=_(
+            "What you see now, if it is not fixed. Only the service sees it; its details "
+            "(place, date, device) are removed."
+        ),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+    )
+
+    def clean_photo(self) -> CleanPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return photo_clean(data=photo_read(upload=upload), name="feedback")
+        except InvalidPhoto as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 PERIODS = {

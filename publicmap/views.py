@@ -309,7 +309,7 @@ def feedback(request, token: str):
             }
         form = FeedbackForm(initial=initial)
     else:
-        form = FeedbackForm(request.POST)
+        form = FeedbackForm(request.POST, request.FILES)
         if form.is_valid():
             feedback_give(request=asked, **form.cleaned_data)
             if form.cleaned_data["is_fixed"]:
@@ -320,7 +320,12 @@ def feedback(request, token: str):
                     _("Thank you: the service is told it is not fixed, and will look at it again."),
                 )
             return redirect("publicmap:signal-detail", reference=asked.signal.reference)
-    context = {"form": form, "signal": asked.signal, "resolution": asked.resolution}
+    context = {
+        "form": form,
+        "signal": asked.signal,
+        "resolution": asked.resolution,
+        "kept_photo": asked.previous is not None and asked.previous.photo_id is not None,
+    }
     return render(request, "publicmap/feedback.html", context, status=400 if form.errors else 200)
 
 

@@ -299,6 +299,8 @@ class Photo(models.Model):
     class Kind(models.TextChoices):
         BEFORE = "before", _("Reported")
         AFTER = "after", _("After the work")
+        # With a resident's answer to "is it fixed?": for the services only (not public).
+        FEEDBACK = "feedback", _("Resident's answer")
 
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(

@@ -69,3 +69,20 @@ def atomic_with_files():
         raise
     finally:
         _written.reset(token)
+
+
+def photos_delete(photos) -> int:
+    """Delete the photos of a queryset: their rows now (inside the caller's transaction),
+    their files once it commits, so that a rollback keeps both. Returns how many."""
+    names = [name for name in photos.values_list("image", flat=True) if name]
+    deleted = photos.delete()[0]
+    transaction.on_commit(lambda: _files_delete(names))
+    return deleted
+
+
+def _files_delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # the row is gone; a file left behind is logged, not raised
+            log.exception("Could not remove %s", name)

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from signals.models import Signal
+from signals.models import Photo, Signal
+from signals.photos import CleanPhoto
+from signals.storage import atomic_with_files, photos_delete
 from signals.unsubscribe import Recipient, recipient_for_token
 from workflow.models import Feedback, StatusChange
 from workflow.states import State
@@ -97,13 +98,22 @@ def feedback_request(*, token: str) -> FeedbackRequest | None:
     return FeedbackRequest(recipient, resolution, giver, previous)
 
 
-def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = "") -> Feedback:
-    """Store the answer, replacing this recipient's earlier one on the same resolution."""
+def feedback_give(
+    *,
+    request: FeedbackRequest,
+    is_fixed: bool,
+    comment: str = "",
+    photo: CleanPhoto | None = None,
+) -> Feedback:
+    """Store the answer, replacing this recipient's earlier one on the same resolution.
+
+    A new photo replaces the earlier answer's; an answer without one keeps it (a browser
+    cannot send back a file it was given)."""
     # Imported here: the notifications put this module's links in their mails.
     from workflow.notifications import contested_queue
 
     was_awaiting = request.previous is not None and request.previous.awaiting_reply
-    with transaction.atomic():
+    with atomic_with_files():  # a rollback also removes the photo's file
         # Two answers sent at once leave one row: the unique (resolution, giver) makes the
         # second INSERT fail, and update_or_create then updates the row the first one wrote.
         feedback, _ = Feedback.objects.update_or_create(
@@ -118,6 +128,17 @@ def feedback_give(*, request: FeedbackRequest, is_fixed: bool, comment: str = ""
                 "created_at": timezone.now(),
             },
         )
+        if photo is not None:
+            replaced = feedback.photo
+            feedback.photo = Photo.objects.create(
+                signal=request.signal,
+                image=photo.content,
+                kind=Photo.Kind.FEEDBACK,
+                is_public=False,
+            )
+            feedback.save(update_fields=["photo"])
+            if replaced is not None:
+                photos_delete(Photo.objects.filter(pk=replaced.pk))
         # The service hears of a "no" once, until an agent has answered it.
         if not is_fixed and not was_awaiting:
             contested_queue(feedback=feedback)

@@ -242,6 +242,16 @@ class Feedback(models.Model):
     from_reporter = models.BooleanField(_("from the reporter"), default=False)
     is_fixed = models.BooleanField(_("fixed"))
     comment = models.TextField(_("comment"), blank=True)
+    # What the resident saw, if they sent a photo: private (`Photo.is_public` false), shown
+    # to the services with the answer; an answer again with a new photo replaces it.
+    photo = models.OneToOneField(
+        "signals.Photo",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        verbose_name=_("photo"),
+    )
     created_at = models.DateTimeField(_("at"), default=timezone.now)
     # A "not fixed" that no agent has acted on yet: the queue's "contested" list. The next
     # action on the signal (a transition, a transfer, a category change, a comment) clears it.

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from signals.models import Signal
+from signals.models import Photo, Signal
 from signals.photos import InvalidPhoto, photo_clean, photo_read
 from workflow.assignment import display_name, members_of
 from workflow.feedback import contested, contested_among, current_resolution_id
@@ -266,7 +266,10 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
         ).order_by("-created_at", "-id")
     )
     current = current_resolution_id(signal, history)
-    feedback = [(answer, answer.resolution_id == current) for answer in signal.feedback.all()]
+    feedback = [
+        (answer, answer.resolution_id == current)
+        for answer in signal.feedback.select_related("photo")
+    ]
     defaults = {
         "transition_form": TransitionForm(signal=signal),
         "transfer_form": TransferForm(initial={"version": signal.version}),
@@ -287,7 +290,8 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             feedback=feedback,
             contested=signal.status == State.RESOLVED
             and any(answer.awaiting_reply for answer, _current in feedback),
-            photos=signal.photos.all(),
+            # A resident's photo of "not fixed" is shown with their answer, below.
+            photos=signal.photos.exclude(kind=Photo.Kind.FEEDBACK),
             # "Take it": for a member of the service in charge, not already its assignee.
             can_take=signal.assignee_id != request.user.pk
             and request.staff.service_ids is not None

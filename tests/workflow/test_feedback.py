@@ -205,6 +205,7 @@ def test_staff_api_lists_the_answers_and_filters_the_contested(client, city, res
         {
             "is_fixed": False,
             "comment": "Non.",
+            "photo": None,
             "from_reporter": True,
             "created_at": detail["feedback"][0]["created_at"],
             "current": True,

@@ -51,12 +51,33 @@ class FeedbackSerializer(serializers.ModelSerializer):
         )
     )
 
+    photo = serializers.SerializerMethodField(
+        help_text=_(
+            "The photo the resident sent with the answer (services only, never public), or null."
+        )
+    )
+
     class Meta:
         model = Feedback
-        fields = ["is_fixed", "comment", "from_reporter", "created_at", "current", "awaiting_reply"]
+        fields = [
+            "is_fixed",
+            "comment",
+            "photo",
+            "from_reporter",
+            "created_at",
+            "current",
+            "awaiting_reply",
+        ]
 
     def get_current(self, feedback: Feedback) -> bool:
         return feedback.resolution_id == self.context.get("current_resolution_id")
+
+    def get_photo(self, feedback: Feedback) -> str | None:
+        if feedback.photo is None:
+            return None
+        request = self.context.get("request")
+        url = feedback.photo.image.url
+        return request.build_absolute_uri(url) if request else url
 
 
 class AssigneeSerializer(serializers.Serializer):

@@ -58,7 +58,7 @@ class StaffAPIView(APIView):
         )
         if annotated:
             queryset = with_queue_annotations(queryset).prefetch_related(
-                "history__actor", "history__assignee", "feedback"
+                "history__actor", "history__assignee", "feedback__photo"
             )
         # Another service's signal is a 404, exactly like one that does not exist.
         return get_object_or_404(queryset, reference=reference)
