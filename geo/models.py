@@ -14,6 +14,9 @@ class Service(models.Model):
     daily_digest = models.BooleanField(
         _("daily digest"),
         default=True,
+        # Also in the database: rows written without the field (raw SQL, the previous
+        # release during a deploy) get it too.
+        db_default=True,
         help_text=_(
             "Each morning, an e-mail to the contact address with the signals new to the "
             "service, and how many are overdue or said not fixed by a resident."
