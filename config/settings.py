@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Mails committed by a request are sent once its response is out (workflow/middleware.py).
+    "workflow.middleware.MailsAfterResponseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response (policy below).
     "csp.middleware.CSPMiddleware",

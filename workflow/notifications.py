@@ -4,12 +4,16 @@ written in the language its recipient used on the site.
 
 Transactional outbox: the mails are written as `OutgoingMail` rows inside the
 transaction of the change (so they exist if and only if the change committed),
-then sent once it commits. A mail server that is down costs nothing but a
+then sent once it commits; in a request, once its response has gone
+(`workflow.middleware.MailsAfterResponseMiddleware`), so that nobody waits for the
+mail server. A mail server that is down costs nothing but a
 delay: the rows stay pending and `manage.py send_pending_mail`, run by a timer,
 sends them later. Sending never raises into the request that made the change.
 """
 
+import contextlib
 import logging
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -72,12 +76,38 @@ def recipients(signal) -> list[tuple[str, str, str]]:
     return found
 
 
+# Inside a request (workflow.middleware): the ids of the mails its commits wrote, sent once
+# its response is on its way rather than before it.
+_held_for_response: ContextVar[list[int] | None] = ContextVar("mails_held", default=None)
+
+
+@contextlib.contextmanager
+def held_until_response():
+    """Mails committed inside the block are not sent at commit but listed in the yielded
+    list, for the caller to send once the response is out (`mails_send(ids=...)`)."""
+    held: list[int] = []
+    token = _held_for_response.set(held)
+    try:
+        yield held
+    finally:
+        _held_for_response.reset(token)
+
+
+def _send_committed(ids: list[int]) -> None:
+    held = _held_for_response.get()
+    if held is not None:
+        held.extend(ids)
+    else:  # a command, a shell, a test outside any request: at once
+        mails_send(ids=ids, inline=True)
+
+
 def queue_mails(mails: list[OutgoingMail]) -> list[OutgoingMail]:
-    """Store `mails` in the outbox (inside the caller's transaction); send them on commit."""
+    """Store `mails` in the outbox (inside the caller's transaction); send them once it
+    commits, or after the response of the request that committed it."""
     mails = OutgoingMail.objects.bulk_create(mails)
     if mails:
         ids = [mail.pk for mail in mails]
-        transaction.on_commit(lambda: mails_send(ids=ids, inline=True))
+        transaction.on_commit(lambda: _send_committed(ids))
     return mails
 
 
@@ -242,14 +272,13 @@ def contested_queue(*, feedback) -> OutgoingMail | None:
             "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
         }
         subject = render_to_string("workflow/mail/contested_subject.txt", context)
-        mail = OutgoingMail.objects.create(
+        mail = OutgoingMail(
             signal=signal,
             to=service.email,
             subject=" ".join(subject.split())[:255],
             body=render_to_string("workflow/mail/contested_body.txt", context),
         )
-    transaction.on_commit(lambda: mails_send(ids=[mail.pk], inline=True))
-    return mail
+    return queue_mails([mail])[0]
 
 
 def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:

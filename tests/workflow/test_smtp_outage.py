@@ -18,10 +18,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from rest_framework.authtoken.models import Token
 
 from signals.models import Follower
 from tests.factories import INSIDE_WEST, make_signal
@@ -211,6 +213,33 @@ def test_a_silent_relay_holds_the_agents_request_only_the_inline_timeout(
     assert waited < 10
     kept = OutgoingMail.objects.filter(sent_at__isnull=True)
     assert kept.count() == 2  # the reporter's and the follower's, for the timer to send
+    assert all(row.attempts == 1 and "timed out" in row.last_error for row in kept)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_agent_has_their_answer_before_the_mail_server_is_tried(
+    live_server, city, followed, silent_server, settings
+):
+    """Over real HTTP: the response is written, then the relay is tried, on the same worker."""
+    settings.EMAIL_TIMEOUT, settings.EMAIL_INLINE_TIMEOUT = 30, 6
+    token = Token.objects.create(user=city.agent)
+    signal = followed[0]
+    # Had the server tried the relay first, nothing would come for 6 s: the read times out.
+    response = requests.post(
+        f"{live_server.url}/api/v1/signals/{signal.reference}/transitions/",
+        json={"to": "accepted", "version": signal.version},
+        headers={"Authorization": f"Token {token.key}"},
+        timeout=3,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+
+    # Then the relay got its 6 s, and the mails wait for the timer.
+    deadline = time.monotonic() + 20
+    while OutgoingMail.objects.filter(attempts=0).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    kept = OutgoingMail.objects.filter(sent_at__isnull=True)
+    assert kept.count() == 2
     assert all(row.attempts == 1 and "timed out" in row.last_error for row in kept)
 
 
