@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from signals.languages import mail_language
+from signals.links import absolute_url
 from signals.models import Follower, Signal
 from signals.unsubscribe import UnknownToken, follower_token, unsubscribe_url
 from workflow import notifications
@@ -23,10 +24,10 @@ def _queue_mail(*, follower: Follower, template: str) -> None:
     signal = follower.signal
     context = {
         "signal": signal,
-        "signal_url": notifications.absolute_url(
+        "signal_url": absolute_url(
             reverse("publicmap:signal-detail", kwargs={"reference": signal.reference})
         ),
-        "confirm_url": notifications.absolute_url(
+        "confirm_url": absolute_url(
             reverse("publicmap:follow-confirm", kwargs={"token": follower.token})
         ),
         "stop_url": unsubscribe_url(token=follower_token(follower)),

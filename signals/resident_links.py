@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from signals.links import absolute_url
 from signals.models import Follower, ResidentLink, Signal
 from signals.unsubscribe import follower_token, reporter_token
 from workflow import notifications
@@ -88,7 +89,7 @@ def resident_link_send(*, email: str, language: str) -> bool:
     if not _has_signals(email):
         return False
     token = secrets.token_urlsafe(32)
-    url = notifications.absolute_url(reverse("publicmap:my-signals", kwargs={"token": token}))
+    url = absolute_url(reverse("publicmap:my-signals", kwargs={"token": token}))
     with transaction.atomic():
         resident_links_forget()
         ResidentLink.objects.create(digest=_digest(token), email=email)

@@ -19,11 +19,11 @@ with a second stream of mails.
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
+from signals.links import absolute_url
 from signals.models import Follower, Signal
 from workflow.models import ReporterOptOut
 
@@ -62,7 +62,7 @@ def reporter_token(signal: Signal) -> str:
 
 def unsubscribe_url(*, token: str) -> str:
     path = reverse("publicmap:follow-stop", kwargs={"token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def unsubscribe_headers(*, url: str) -> dict[str, str]:

@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from geo.models import Service
+from signals.links import absolute_url
 from signals.models import Signal
 from workflow.feedback import contested
 from workflow.models import OutgoingMail, StatusChange
-from workflow.notifications import absolute_url, queue_mails
+from workflow.notifications import queue_mails
 from workflow.queue import OPEN_VALUES, overdue_only
 from workflow.states import State
 

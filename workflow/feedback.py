@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from signals.links import absolute_url
 from signals.models import Photo, Signal
 from signals.photos import CleanPhoto
 from signals.storage import atomic_with_files, photos_delete
@@ -51,7 +52,7 @@ class FeedbackRequest:
 
 def feedback_url(*, token: str) -> str:
     path = reverse("publicmap:feedback", kwargs={"token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def _giver(token: str) -> str:

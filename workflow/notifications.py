@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from signals.languages import mail_language
+from signals.links import absolute_url
 from signals.models import Signal
 from signals.unsubscribe import (
     follower_token,
@@ -41,11 +42,6 @@ logger = logging.getLogger(__name__)
 
 # After this many failed attempts a mail is left for a human to look at.
 MAX_ATTEMPTS = 10
-
-
-def absolute_url(path: str) -> str:
-    """`path` on the site, as a link in an e-mail (`SITE_URL`)."""
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def public_signal_url(signal) -> str:
