@@ -32,12 +32,9 @@ from workflow.feedback import contested
 from workflow.models import OutgoingMail, StatusChange
 from workflow.notifications import queue_mails
 from workflow.queue import OPEN_VALUES, overdue_only
-from workflow.states import State
 
 # The new signals listed one by one; beyond, the mail counts them and links to the queue.
 LISTED = 20
-# The open statuses in the workflow's order, for links that read the same in every mail.
-OPEN_STATUSES = [state.value for state in State if state.value in OPEN_VALUES]
 
 
 @dataclass
@@ -122,10 +119,10 @@ def digest_mail(digest: Digest) -> OutgoingMail:
                 for signal in digest.new
             ],
             "more": digest.new_count - len(digest.new),
-            "new_url": queue_link(status=OPEN_STATUSES, sort="newest"),
+            "new_url": queue_link(status=OPEN_VALUES, sort="newest"),
             "overdue_url": queue_link(overdue="on"),
             "contested_url": queue_link(contested="on"),
-            "queue_url": queue_link(status=OPEN_STATUSES),
+            "queue_url": queue_link(status=OPEN_VALUES),
         }
         return OutgoingMail(
             to=service.email,

@@ -41,7 +41,8 @@ from workflow.states import OPEN, State
 SORTS = ("oldest", "newest", "followed")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-OPEN_VALUES = [state.value for state in OPEN]
+# In the workflow's order, so that links built from it read the same every time.
+OPEN_VALUES = [state.value for state in State if state in OPEN]
 
 
 class BadCursor(ValueError):

@@ -5,15 +5,18 @@ Everything is aggregated in PostgreSQL (percentile_cont), whatever the volume.
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, FloatField, Func, Q, QuerySet
 from django.db.models.functions import Extract
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from geo.models import Service
 from signals.models import Category, Signal
+from workflow.assignment import display_name
 from workflow.feedback import contested
 from workflow.models import Feedback
-from workflow.queue import overdue_only
+from workflow.queue import OPEN_VALUES, overdue_only, with_queue_annotations
 from workflow.states import State
 
 
@@ -92,6 +95,7 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
     )
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "by_agent": _by_agent(signals, since=since, until=until),
         "total": sum(group["n"] for group in groups),
         "by_status": [
             {"key": s.value, "label": str(s.label), "count": status_counts.get(s.value, 0)}
@@ -117,6 +121,56 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
             "contested_now": contested(signals).count(),
         },
     }
+
+
+def _by_agent(signals: QuerySet[Signal], *, since: datetime, until: datetime) -> list[dict]:
+    """Who has what: per agent, the open signals assigned to them now and how many of those
+    are overdue, and the signals assigned to them that were resolved within the period
+    (whenever reported). Then the open signals assigned to nobody. Agents with none of these
+    are not listed."""
+    now = timezone.now()
+    open_now = {
+        row["assignee_id"]: row
+        for row in with_queue_annotations(signals.filter(status__in=OPEN_VALUES), now=now)
+        .order_by()
+        .values("assignee_id")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
+    }
+    resolved = dict(
+        signals.filter(
+            status=State.RESOLVED,
+            assignee__isnull=False,
+            closed_at__gte=since,
+            closed_at__lt=until,
+        )
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    agents = get_user_model().objects.in_bulk((open_now.keys() | resolved.keys()) - {None})
+    rows = [
+        {
+            "key": agent.get_username(),
+            "label": display_name(agent),
+            "open": open_now.get(pk, {}).get("open", 0),
+            "overdue": open_now.get(pk, {}).get("overdue", 0),
+            "resolved": resolved.get(pk, 0),
+        }
+        for pk, agent in agents.items()
+    ]
+    rows.sort(key=lambda row: (-row["open"], -row["resolved"], row["label"].lower()))
+    if None in open_now:
+        rows.append(
+            {
+                "key": None,
+                "label": str(_("Nobody")),
+                "open": open_now[None]["open"],
+                "overdue": open_now[None]["overdue"],
+                "resolved": 0,
+            }
+        )
+    return rows
 
 
 def _hours(seconds: float | None) -> float | None:

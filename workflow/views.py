@@ -8,7 +8,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -507,8 +507,12 @@ def stats(request):
         (_("Overdue now, per service"), _bars(figures["overdue_by_service"])),
     ]
     query = request.GET.urlencode()
+    # The queue's links from the per-agent table: their open signals, as counted.
+    open_query = urlencode([("status", value) for value in OPEN_VALUES])
     return render(
         request,
         "workflow/stats.html",
-        _context(request, form=form, figures=figures, charts=charts, query=query),
+        _context(
+            request, form=form, figures=figures, charts=charts, query=query, open_query=open_query
+        ),
     )

@@ -1,5 +1,7 @@
 """The supervisors' figures, each checked against a small city counted by hand."""
 
+import html
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -7,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from geo.models import Service
+from signals.models import Signal
 from tests.factories import (
     EAST,
     INSIDE_EAST,
@@ -19,7 +23,7 @@ from tests.factories import (
     make_signal,
 )
 from workflow.models import Membership
-from workflow.services import signal_transition
+from workflow.services import signal_assign, signal_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +121,42 @@ def test_another_period_counts_only_its_own_reports(supervisor):
     assert counts(body["by_subcategory"]) == [("trou", 1)]
     assert body["resolution"]["resolved"] == 0 and body["resolution"]["median_hours"] is None
     assert body["overdue_now"] == 2
+
+
+def test_per_agent_what_each_has_open_late_and_resolved(client, supervisor):
+    users = get_user_model().objects
+    voirie = Service.objects.get(slug="voirie")
+    alice = users.create_user("alice", first_name="Alice", last_name="Martin")
+    bob = users.create_user("bob")
+    users.create_user("carole")  # in the service, with nothing: not listed
+    for agent in (alice, bob, users.get(username="carole")):
+        Membership.objects.create(user=agent, service=voirie)
+    voirie_signals = Signal.objects.filter(service=voirie).order_by("created_at", "id")
+    late_hole = voirie_signals.filter(
+        status="new", created_at__gt=timezone.now() - timedelta(days=30)
+    ).get()
+    kerb = voirie_signals.get(status="accepted")
+    fixed = voirie_signals.filter(status="resolved").first()
+    for signal, agent in ((late_hole, alice), (kerb, alice), (fixed, bob)):
+        signal_assign(signal=signal, assignee=agent, actor=supervisor)
+
+    rows = figures(supervisor)["by_agent"]
+
+    assert rows == [
+        {"key": "alice", "label": "Alice Martin", "open": 2, "overdue": 1, "resolved": 0},
+        {"key": "bob", "label": "bob", "open": 0, "overdue": 0, "resolved": 1},
+        # The propreté's new tag and the 200-day-old hole, which is late.
+        {"key": None, "label": "Personne", "open": 2, "overdue": 1, "resolved": 0},
+    ]
+    client.force_login(supervisor)
+    page = client.get("/gestion/statistiques/").content.decode()
+    assert "Par agent" in page
+    assert '<th scope="row">Alice Martin</th>' in page
+    assert "assignee=alice&amp;overdue=on" in page
+    # Alice's open count leads to her open signals in the queue, and they are the two.
+    link = re.search(r'href="(/gestion/\?status=[^"]*assignee=alice)">2</a>', page)
+    queue = client.get(html.unescape(link.group(1))).content.decode()
+    assert set(re.findall(r'name="selected" value="(DMR-[\d-]+):', queue)) == {
+        late_hole.reference,
+        kerb.reference,
+    }
