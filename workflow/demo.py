@@ -13,7 +13,7 @@ from django.utils import timezone
 from geo.models import Service
 from signals.models import Signal
 from workflow.feedback import latest_resolution
-from workflow.models import Feedback, Membership
+from workflow.models import Feedback, Membership, StatusChange
 from workflow.states import State
 
 DEMO_PASSWORD = "demo-dansmarue"  # noqa: S105 — published on purpose, demo data only
@@ -78,3 +78,37 @@ def load_feedback() -> int:
         )
         created += 1
     return created
+
+
+def load_assignments() -> int:
+    """Give each service's demo agent the service's signals under way (scheduled, in
+    progress), so that "assigned to me" and the statistics per agent have something to show.
+    Through the history, as an agent's "take it" would be. Safe to run again."""
+    if Signal.objects.filter(source=Signal.Source.DEMO, assignee__isnull=False).exists():
+        return 0
+    User = get_user_model()
+    supervisor = User.objects.filter(username="superviseur").first()
+    given = 0
+    for service in Service.objects.order_by("slug"):
+        agent = User.objects.filter(username=f"agent-{service.slug}").first()
+        if agent is None:
+            continue
+        under_way = Signal.objects.filter(
+            source=Signal.Source.DEMO,
+            service=service,
+            status__in=[State.SCHEDULED, State.IN_PROGRESS],
+        )
+        StatusChange.objects.bulk_create(
+            StatusChange(
+                signal=signal,
+                kind=StatusChange.Kind.ASSIGNMENT,
+                from_state=signal.status,
+                to_state=signal.status,
+                actor=supervisor,
+                assignee=agent,
+                created_at=signal.updated_at,
+            )
+            for signal in under_way
+        )
+        given += under_way.update(assignee=agent)
+    return given

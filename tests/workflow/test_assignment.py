@@ -141,3 +141,24 @@ def test_assigning_a_contested_signal_does_not_answer_the_resident(city):
     assert list(contested(Signal.objects.all())) == [resolved]
     signal_comment(signal=resolved, note="Vérifié sur place : réparé.")
     assert list(contested(Signal.objects.all())) == []
+
+
+def test_the_demo_city_has_work_assigned_to_its_agents(client):
+    from signals.demo import load_categories, load_signals, load_territory
+    from workflow.demo import load_assignments, load_staff
+
+    load_categories()
+    load_territory()
+    load_signals(count=80)
+    load_staff()
+    given = load_assignments()
+    assert given > 0
+    assert load_assignments() == 0  # safe to run again
+    under_way = Signal.objects.filter(status__in=["scheduled", "in_progress"])
+    assert under_way.filter(assignee__isnull=True).count() == 0
+    agent = under_way.first().assignee
+    assert agent.username == f"agent-{under_way.first().service.slug}"
+    assert StatusChange.objects.filter(kind="assignment", assignee=agent).exists()
+    client.force_login(agent)
+    mine = client.get("/gestion/", {"assignee": "me", "status": ["scheduled", "in_progress"]})
+    assert under_way.filter(assignee=agent).first().reference in mine.content.decode()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from signals.demo import load_categories, load_signals, load_territory
-from workflow.demo import load_feedback, load_staff
+from workflow.demo import load_assignments, load_feedback, load_staff
 
 
 class Command(BaseCommand):
@@ -18,10 +18,11 @@ class Command(BaseCommand):
         signals = load_signals(count=options["signals"])
         staff = load_staff()
         answers = load_feedback()
+        assigned = load_assignments()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {categories} categories, {areas} new areas, {signals} new signals, "
                 f"{len(staff)} staff accounts (demo password, see README), "
-                f'{answers} residents\' answers to "is it fixed?".'
+                f'{answers} residents\' answers to "is it fixed?", {assigned} signals assigned.'
             )
         )
