@@ -1,3 +1,4 @@
+import math
 from datetime import UTC
 
 import django_filters
@@ -12,20 +13,30 @@ from signals.models import Signal
 from workflow.states import State
 
 
+def _is_finite_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 class BBoxFilter(InBBoxFilter):
     """`?bbox=minlon,minlat,maxlon,maxlat`, the name every map client uses."""
 
     bbox_param = "bbox"
 
     def get_filter_bbox(self, request):
+        message = _(
+            "bbox must be four numbers: min longitude, min latitude, max longitude, max latitude."
+        )
+        raw = request.query_params.get(self.bbox_param)
+        # drf-gis reads "nan" and "inf" as numbers, which GEOS then cannot draw: a 500.
+        if raw and not all(_is_finite_number(part) for part in raw.split(",")):
+            raise ParseError(message)
         try:
             return super().get_filter_bbox(request)
         except ParseError:
-            raise ParseError(
-                _(
-                    "bbox must be four numbers: min longitude, min latitude, max longitude, max latitude."
-                )
-            ) from None
+            raise ParseError(message) from None
 
     def get_schema_operation_parameters(self, view):
         # drf-gis's description names its own default parameter, `in_bbox`, and its

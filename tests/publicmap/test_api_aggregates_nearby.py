@@ -60,7 +60,16 @@ def test_aggregates_honour_bbox_and_filters(api_client, city):
     assert api_client.get(AGG, {"zoom": 14, "status": "accepted"}).json()["total"] == 1
 
 
-@pytest.mark.parametrize("params", [{}, {"zoom": "x"}, {"zoom": 30}, {"zoom": 12, "bbox": "1,2"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"zoom": "x"},
+        {"zoom": 30},
+        {"zoom": 12, "bbox": "1,2"},
+        {"zoom": 12, "bbox": "nan,1,2,3"},
+    ],
+)
 def test_aggregates_bad_parameters_are_a_400(api_client, city, params):
     response = api_client.get(AGG, params)
     assert response.status_code == 400
