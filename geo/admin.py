@@ -17,8 +17,8 @@ from signals.models import Category
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "email", "daily_digest", "is_active"]
-    list_filter = ["is_active", "daily_digest"]
+    list_display = ["name", "slug", "email", "daily_digest", "mail_each_signal", "is_active"]
+    list_filter = ["is_active", "daily_digest", "mail_each_signal"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -22,6 +22,16 @@ class Service(models.Model):
             "service, and how many are overdue or said not fixed by a resident."
         ),
     )
+    mail_each_signal = models.BooleanField(
+        _("an e-mail for each new signal"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "An e-mail to the contact address as soon as a signal is reported to the "
+            "service, or transferred or re-routed to it: for a service that works from its "
+            "mailbox."
+        ),
+    )
     # Where the next digest starts (workflow.digests); one digest per service per day.
     digest_sent_at = models.DateTimeField(_("last digest"), null=True, blank=True, editable=False)
 

@@ -64,7 +64,9 @@ def signal_create(
     )
     history = StatusChange(from_state="", to_state=State.NEW, created_at=now)
     prefix = reference_prefix(at=now)
-    if not photos and not signal.reporter_email:
+    # A service that works from its mailbox hears of each new signal (one more mail).
+    tell_service = route.service.mail_each_signal and bool(route.service.email)
+    if not photos and not signal.reporter_email and not tell_service:
         # One statement is a transaction of its own: no BEGIN and COMMIT round trips,
         # which cost a report as much CPU as its routing (bench/notes.py, "creation").
         # Inside a caller's transaction it simply joins it.
@@ -79,6 +81,8 @@ def signal_create(
         ]
         # In the same transaction: the acknowledgement exists if and only if the signal does.
         notifications.acknowledgement_queue(signal=signal)
+        if tell_service:
+            notifications.service_new_signal_queue(signal=signal)
     _photos_known(signal, stored)
     return signal
 

@@ -305,3 +305,33 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
             body=render_to_string("workflow/mail/assigned_body.txt", context),
         )
     return queue_mails([mail])[0]
+
+
+def service_new_signal_queue(
+    *, signal, arrival: str = "reported", actor=None, reason: str = ""
+) -> OutgoingMail | None:
+    """Tell a service that works from its mailbox (`Service.mail_each_signal`) that a signal
+    is now theirs: `arrival` is "reported", "transferred" (with the `reason`) or "rerouted"
+    (a category change). Call inside the change's transaction; sent on commit. The reporter's
+    address is not in it: a team mailbox is read by many."""
+    service = signal.service
+    if service is None or not service.mail_each_signal or not service.email:
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "signal": signal,
+            "service": service,
+            "arrival": arrival,
+            "actor_name": display_name(actor) if actor is not None else "",
+            "reason": reason,
+            "photos": signal.photos.count() if signal.pk else 0,
+            "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
+        }
+        subject = render_to_string("workflow/mail/new_signal_subject.txt", context)
+        mail = OutgoingMail(
+            signal=signal,
+            to=service.email,
+            subject=" ".join(subject.split())[:255],
+            body=render_to_string("workflow/mail/new_signal_body.txt", context),
+        )
+    return queue_mails([mail])[0]

@@ -237,6 +237,9 @@ def signal_transfer(
             timezone.now(),
             ["service", "routing_method", "routing_distance_m", "assignee"],
         )
+        notifications.service_new_signal_queue(
+            signal=locked, arrival="transferred", actor=actor, reason=reason
+        )
     return locked
 
 
@@ -274,7 +277,8 @@ def signal_change_category(
             from_service_id=locked.service_id,
             to_service=route.service,
         )
-        if route.service.pk != locked.service_id:
+        rerouted = route.service.pk != locked.service_id
+        if rerouted:
             locked.assignee = None  # an agent of the former service
         locked.category = category
         locked.service = route.service
@@ -285,6 +289,8 @@ def signal_change_category(
             timezone.now(),
             ["category", "service", "routing_method", "routing_distance_m", "assignee"],
         )
+        if rerouted:
+            notifications.service_new_signal_queue(signal=locked, arrival="rerouted", actor=actor)
     return locked
 
 
