@@ -215,6 +215,16 @@ DEFAULT_FROM_EMAIL = env_str(
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Staff side (workflow) --------------------------------------------------
+# Agents choose their own passwords (the account page): Django's usual checks.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:queue"
 LOGOUT_REDIRECT_URL = "workflow:login"

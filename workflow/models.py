@@ -275,3 +275,25 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback on signal {self.signal_id}: {'fixed' if self.is_fixed else 'not fixed'}"
+
+
+class StaffSettings(models.Model):
+    """What a member of staff chooses for themselves on their account page (the rest of
+    their account, services and role, is the administrators')."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="staff_settings",
+    )
+    mail_when_assigned = models.BooleanField(
+        _("e-mail me when someone assigns me a signal"), default=True
+    )
+
+    class Meta:
+        verbose_name = _("staff settings")
+        verbose_name_plural = _("staff settings")
+
+    def __str__(self) -> str:
+        return f"settings of user {self.user_id}"

@@ -35,7 +35,7 @@ from signals.unsubscribe import (
 )
 from workflow.assignment import display_name
 from workflow.feedback import feedback_url
-from workflow.models import OutgoingMail, ReporterOptOut, StatusChange
+from workflow.models import OutgoingMail, ReporterOptOut, StaffSettings, StatusChange
 from workflow.states import State
 
 logger = logging.getLogger(__name__)
@@ -281,8 +281,10 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
     """Tell an agent that a colleague gave them `signals` (call inside the assignment's
     transaction; sent on commit): one mail for one or many, in the site's language, with
     each signal's staff page. Nothing when they took it themselves, when it was given to
-    nobody, or when they have no address."""
+    nobody, when they have no address, or when they asked for none (their account page)."""
     if assignee is None or not assignee.email or (actor is not None and actor.pk == assignee.pk):
+        return None
+    if StaffSettings.objects.filter(user=assignee, mail_when_assigned=False).exists():
         return None
     with translation.override(settings.LANGUAGE_CODE):
         context = {

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workflow import views
+from workflow import account_views, views
 
 app_name = "workflow"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     ),
     path("gestion/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("gestion/", views.queue, name="queue"),
+    path("gestion/compte/", account_views.account, name="account"),
+    path(
+        "gestion/compte/mot-de-passe/",
+        account_views.PasswordChange.as_view(),
+        name="password-change",
+    ),
     path("gestion/lot/", views.bulk, name="bulk"),
     path("gestion/statistiques/", views.stats, name="stats"),
     path("gestion/signalements/<str:reference>/", views.signal_detail, name="signal"),
