@@ -120,6 +120,19 @@ def resident_mail(*, signal, to: str, template: str, context: dict) -> OutgoingM
     )
 
 
+def staff_mail(*, to: str, template: str, context: dict, signal=None) -> OutgoingMail:
+    """An unsaved mail to a service or an agent from `<template>_subject.txt` and
+    `<template>_body.txt`, in the site's language (staff have no language of their own)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"{template}_subject.txt", context)
+        return OutgoingMail(
+            signal=signal,
+            to=to,
+            subject=" ".join(subject.split())[:255],
+            body=render_to_string(f"{template}_body.txt", context),
+        )
+
+
 def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
     """Tell the reporter their new signal was received, with its reference, the service in
     charge and its page (call inside the creation's transaction; sent on commit)."""
@@ -261,19 +274,14 @@ def contested_queue(*, feedback) -> OutgoingMail | None:
     service = signal.service
     if service is None or not service.email:
         return None
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "signal": signal,
-            "feedback": feedback,
-            "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
-        }
-        subject = render_to_string("workflow/mail/contested_subject.txt", context)
-        mail = OutgoingMail(
-            signal=signal,
-            to=service.email,
-            subject=" ".join(subject.split())[:255],
-            body=render_to_string("workflow/mail/contested_body.txt", context),
-        )
+    context = {
+        "signal": signal,
+        "feedback": feedback,
+        "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
+    }
+    mail = staff_mail(
+        to=service.email, template="workflow/mail/contested", context=context, signal=signal
+    )
     return queue_mails([mail])[0]
 
 
@@ -286,26 +294,24 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
         return None
     if StaffSettings.objects.filter(user=assignee, mail_when_assigned=False).exists():
         return None
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "assignee": assignee,
-            "actor_name": display_name(actor) if actor is not None else "",
-            "signals": [
-                (signal, absolute_url(reverse("workflow:signal", args=[signal.reference])))
-                for signal in Signal.objects.filter(pk__in=[s.pk for s in signals])
-                .select_related("category__parent")
-                .order_by("created_at", "id")
-            ],
-            "count": len(signals),
-            "mine_url": absolute_url(reverse("workflow:queue") + "?assignee=me"),
-        }
-        subject = render_to_string("workflow/mail/assigned_subject.txt", context)
-        mail = OutgoingMail(
-            signal=signals[0] if len(signals) == 1 else None,
-            to=assignee.email,
-            subject=" ".join(subject.split())[:255],
-            body=render_to_string("workflow/mail/assigned_body.txt", context),
-        )
+    context = {
+        "assignee": assignee,
+        "actor_name": display_name(actor) if actor is not None else "",
+        "signals": [
+            (signal, absolute_url(reverse("workflow:signal", args=[signal.reference])))
+            for signal in Signal.objects.filter(pk__in=[s.pk for s in signals])
+            .select_related("category__parent")
+            .order_by("created_at", "id")
+        ],
+        "count": len(signals),
+        "mine_url": absolute_url(reverse("workflow:queue") + "?assignee=me"),
+    }
+    mail = staff_mail(
+        to=assignee.email,
+        template="workflow/mail/assigned",
+        context=context,
+        signal=signals[0] if len(signals) == 1 else None,
+    )
     return queue_mails([mail])[0]
 
 
@@ -319,21 +325,16 @@ def service_new_signal_queue(
     service = signal.service
     if service is None or not service.mail_each_signal or not service.email:
         return None
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "signal": signal,
-            "service": service,
-            "arrival": arrival,
-            "actor_name": display_name(actor) if actor is not None else "",
-            "reason": reason,
-            "photos": signal.photos.count() if signal.pk else 0,
-            "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
-        }
-        subject = render_to_string("workflow/mail/new_signal_subject.txt", context)
-        mail = OutgoingMail(
-            signal=signal,
-            to=service.email,
-            subject=" ".join(subject.split())[:255],
-            body=render_to_string("workflow/mail/new_signal_body.txt", context),
-        )
+    context = {
+        "signal": signal,
+        "service": service,
+        "arrival": arrival,
+        "actor_name": display_name(actor) if actor is not None else "",
+        "reason": reason,
+        "photos": signal.photos.count() if signal.pk else 0,
+        "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
+    }
+    mail = staff_mail(
+        to=service.email, template="workflow/mail/new_signal", context=context, signal=signal
+    )
     return queue_mails([mail])[0]
