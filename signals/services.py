@@ -82,7 +82,7 @@ def signal_create(
         # In the same transaction: the acknowledgement exists if and only if the signal does.
         notifications.acknowledgement_queue(signal=signal)
         if tell_service:
-            notifications.service_new_signal_queue(signal=signal)
+            notifications.service_new_signal_queue(signal=signal, photos=len(stored))
     _photos_known(signal, stored)
     return signal
 

@@ -316,7 +316,12 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
 
 
 def service_new_signal_queue(
-    *, signal, arrival: str = "reported", actor=None, reason: str = ""
+    *,
+    signal,
+    arrival: str = "reported",
+    actor=None,
+    reason: str = "",
+    photos: int | None = None,
 ) -> OutgoingMail | None:
     """Tell a service that works from its mailbox (`Service.mail_each_signal`) that a signal
     is now theirs: `arrival` is "reported", "transferred" (with the `reason`) or "rerouted"
@@ -331,7 +336,8 @@ def service_new_signal_queue(
         "arrival": arrival,
         "actor_name": display_name(actor) if actor is not None else "",
         "reason": reason,
-        "photos": signal.photos.count() if signal.pk else 0,
+        # The creation knows how many it just stored; a transfer counts them.
+        "photos": signal.photos.count() if photos is None else photos,
         "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
     }
     mail = staff_mail(

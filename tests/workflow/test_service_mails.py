@@ -4,7 +4,9 @@ import pytest
 from django.core import mail
 
 from geo.models import Service
+from signals.photos import photo_clean
 from tests.factories import EAST, INSIDE_EAST, INSIDE_WEST, CategoryFactory, make_area, make_signal
+from tests.signals.test_photos import jpeg_with_metadata
 from workflow.notifications import mails_send
 from workflow.services import signal_change_category, signal_transfer
 
@@ -48,6 +50,16 @@ def test_a_report_reaches_the_services_mailbox_without_the_reporters_address(api
     assert "parent@example.org" not in told.body
     # The reporter still gets their acknowledgement.
     assert [m.to for m in mail.outbox if m.to != [city.voirie.email]] == [["parent@example.org"]]
+
+
+def test_the_mail_counts_the_reports_photos(by_mail):
+    city = by_mail
+    signal = make_signal(
+        city.category, INSIDE_WEST, photos=[photo_clean(data=jpeg_with_metadata())] * 2
+    )
+    [told] = to_service(city.voirie)
+    assert signal.reference in told.subject
+    assert "2 photos, sur la page du signalement." in told.body
 
 
 def test_a_service_that_did_not_ask_gets_nothing(by_mail):
