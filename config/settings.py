@@ -228,6 +228,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "workflow:login"
 LOGIN_REDIRECT_URL = "workflow:queue"
 LOGOUT_REDIRECT_URL = "workflow:login"
+# A forgotten password: the link mailed to the account's address is valid this long, once
+# (workflow/password_reset.py). Links asked per client IP and per address, as below.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60) * 60
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "5/hour")
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from signals.media import photo_file
@@ -10,6 +11,13 @@ handler500 = "config.unavailable.handler500"
 
 urlpatterns = [
     path("media/photos/<str:shard>/<str:name>", photo_file, name="photo-file"),
+    # The admin's login page shows "forgotten your password?" when this name exists: the
+    # administrators reset theirs as agents do.
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="workflow:password-reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("signals.urls")),

@@ -6,7 +6,7 @@ Everything is aggregated in PostgreSQL (percentile_cont), whatever the volume.
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Extract
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from geo.models import Service
 from signals.models import Category, Signal
 from workflow.assignment import display_name
 from workflow.feedback import contested
-from workflow.models import Feedback
+from workflow.models import Feedback, StatusChange
 from workflow.queue import OPEN_VALUES, overdue_only, with_queue_annotations
 from workflow.states import State
 
@@ -125,9 +125,9 @@ def statistics(*, signals: QuerySet[Signal], start: date, end: date) -> dict:
 
 def _by_agent(signals: QuerySet[Signal], *, since: datetime, until: datetime) -> list[dict]:
     """Who has what: per agent, the open signals assigned to them now and how many of those
-    are overdue, and the signals assigned to them that were resolved within the period
-    (whenever reported). Then the open signals assigned to nobody. Agents with none of these
-    are not listed."""
+    are overdue, and the signals they resolved within the period (whenever reported): the
+    agent who moved it to "resolved", whoever it was assigned to. Then the open signals
+    assigned to nobody. Agents with none of these are not listed."""
     now = timezone.now()
     open_now = {
         row["assignee_id"]: row
@@ -136,17 +136,23 @@ def _by_agent(signals: QuerySet[Signal], *, since: datetime, until: datetime) ->
         .values("assignee_id")
         .annotate(open=Count("id"), overdue=Count("id", filter=Q(due_at__lt=now)))
     }
-    resolved = dict(
-        signals.filter(
-            status=State.RESOLVED,
-            assignee__isnull=False,
-            closed_at__gte=since,
-            closed_at__lt=until,
+    # The same signals as the period's "resolved" figure, each counted for the author of its
+    # last resolution (read off the history's signal index, one row per resolved signal).
+    resolver = (
+        StatusChange.objects.filter(
+            signal=OuterRef("pk"), kind=StatusChange.Kind.STATUS, to_state=State.RESOLVED
         )
+        .order_by("-created_at", "-id")
+        .values("actor_id")[:1]
+    )
+    resolved = dict(
+        signals.filter(status=State.RESOLVED, closed_at__gte=since, closed_at__lt=until)
         .order_by()
-        .values("assignee_id")
+        .annotate(resolver=Subquery(resolver))
+        .filter(resolver__isnull=False)
+        .values("resolver")
         .annotate(n=Count("id"))
-        .values_list("assignee_id", "n")
+        .values_list("resolver", "n")
     )
     agents = get_user_model().objects.in_bulk((open_now.keys() | resolved.keys()) - {None})
     rows = [

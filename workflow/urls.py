@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workflow import account_views, views
+from workflow import account_views, password_reset, views
 
 app_name = "workflow"
 
@@ -12,6 +12,16 @@ urlpatterns = [
         name="login",
     ),
     path("gestion/deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "gestion/mot-de-passe-oublie/",
+        password_reset.PasswordReset.as_view(),
+        name="password-reset",
+    ),
+    path(
+        "gestion/mot-de-passe-oublie/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirm.as_view(),
+        name="password-reset-confirm",
+    ),
     path("gestion/", views.queue, name="queue"),
     path("gestion/compte/", account_views.account, name="account"),
     path(

@@ -139,14 +139,25 @@ def test_per_agent_what_each_has_open_late_and_resolved(client, supervisor):
     fixed = voirie_signals.filter(status="resolved").first()
     for signal, agent in ((late_hole, alice), (kerb, alice), (fixed, bob)):
         signal_assign(signal=signal, assignee=agent, actor=supervisor)
+    # Bob's signal, reopened, then resolved by Carole while Bob was away: hers, not his.
+    fixed.refresh_from_db()
+    signal_transition(signal=fixed, to="accepted", message="Pas fini.", actor=supervisor)
+    signal_transition(
+        signal=fixed, to="resolved", message="Fini.", actor=users.get(username="carole")
+    )
+    # Resolved, then reopened: in no one's count, as in the period's "resolved" figure.
+    fixed_twice = voirie_signals.filter(status="resolved").exclude(pk=fixed.pk).get()
+    signal_transition(signal=fixed_twice, to="accepted", message="Pas fini.", actor=bob)
+    signal_transition(signal=fixed_twice, to="resolved", message="Fini.", actor=bob)
+    signal_transition(signal=fixed_twice, to="accepted", message="Encore.", actor=alice)
 
     rows = figures(supervisor)["by_agent"]
 
     assert rows == [
         {"key": "alice", "label": "Alice Martin", "open": 2, "overdue": 1, "resolved": 0},
-        {"key": "bob", "label": "bob", "open": 0, "overdue": 0, "resolved": 1},
-        # The propreté's new tag and the 200-day-old hole, which is late.
-        {"key": None, "label": "Personne", "open": 2, "overdue": 1, "resolved": 0},
+        {"key": "carole", "label": "carole", "open": 0, "overdue": 0, "resolved": 1},
+        # The propreté's new tag, the 200-day-old hole and the reopened one, both late.
+        {"key": None, "label": "Personne", "open": 3, "overdue": 2, "resolved": 0},
     ]
     client.force_login(supervisor)
     page = client.get("/gestion/statistiques/").content.decode()
