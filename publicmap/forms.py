@@ -22,6 +22,7 @@ from signals.photos import (
 )
 from signals.selectors import signals_nearby
 from workflow.feedback import COMMENT_MAX_LENGTH
+from workflow.questions import ANSWER_MAX_LENGTH
 from workflow.states import State
 
 
@@ -196,6 +197,36 @@ class FeedbackForm(forms.Form):
             return None
         try:
             return photo_clean(data=photo_read(upload=upload), name="feedback")
+        except InvalidPhoto as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+class AnswerForm(forms.Form):
+    """The reporter's answer to a service's question (workflow.questions)."""
+
+    answer = forms.CharField(
+        label=_("Your answer"),
+        help_text=_("Only the service reads it."),
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write your answer.")},
+    )
+    photo = forms.FileField(
+        label=_("A photo (optional)"),
+        help_text=_(
+            "If it helps to answer. Only the service sees it; its details (place, date, "
+            "device) are removed."
+        ),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+    )
+
+    def clean_photo(self) -> CleanPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return photo_clean(data=photo_read(upload=upload), name="answer")
         except InvalidPhoto as error:
             raise forms.ValidationError(str(error)) from None
 

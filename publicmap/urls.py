@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publicmap import my_signals_views, views
+from publicmap import my_signals_views, question_views, views
 
 app_name = "publicmap"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("signalements/suivi/<str:token>/arreter/", views.follow_stop, name="follow-stop"),
     # "Is it fixed?": the link in the "resolved" e-mail, with the same token (workflow.feedback).
     path("signalements/suivi/<str:token>/avis/", views.feedback, name="feedback"),
+    # A service's question to the reporter, with the reporter's token (workflow.questions).
+    path(
+        "signalements/suivi/<str:token>/question/<int:number>/",
+        question_views.question,
+        name="question",
+    ),
     path("signalements/<str:reference>/", views.signal_detail, name="signal-detail"),
     path("signalements/<str:reference>/suivre/", views.signal_follow, name="signal-follow"),
     # The stop link of the status e-mails sent before there was one way to stop.

@@ -18,7 +18,7 @@ from signals.photos import CleanPhoto
 from signals.references import REFERENCE_NUMBER_SQL, REFERENCE_SEQUENCE, reference_prefix
 from signals.storage import atomic_with_files, photos_delete
 from workflow import notifications
-from workflow.models import Feedback, StatusChange
+from workflow.models import Feedback, ReporterQuestion, StatusChange
 from workflow.states import State
 
 
@@ -235,8 +235,9 @@ def _violated_constraint(error: IntegrityError) -> str | None:
 
 
 def signals_anonymize_reporters(*, closed_before: datetime) -> int:
-    """Erase the reporter's e-mail, the followers and the residents' feedback comments and
-    photos of signals closed before a date.
+    """Erase the reporter's e-mail, the followers, the residents' feedback comments, the
+    reporter's answers to the services' questions, and the photos sent with either, of
+    signals closed before a date.
 
     The signal, its photos and its public history stay; only the means of
     reaching a person, and what residents wrote to the services alone, go. A signal reopened since has no `closed_at` and keeps
@@ -250,6 +251,7 @@ def signals_anonymize_reporters(*, closed_before: datetime) -> int:
         # A changed row gets a new version, so that a form opened before cannot write the e-mail back.
         Signal.objects.filter(id__in=ids).update(reporter_email="", version=F("version") + 1)
         Feedback.objects.filter(signal__in=stale).exclude(comment="").update(comment="")
+        ReporterQuestion.objects.filter(signal__in=stale).exclude(answer="").update(answer="")
         # The photos residents sent with their answers go with the comments (files on commit).
         photos_delete(Photo.objects.filter(signal__in=stale, kind=Photo.Kind.FEEDBACK))
     return len(ids)

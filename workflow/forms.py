@@ -251,6 +251,18 @@ class CommentForm(forms.Form):
     )
 
 
+class QuestionForm(forms.Form):
+    question = forms.CharField(
+        label=_("Question to the reporter"),
+        help_text=_(
+            "Mailed to the reporter with a link to answer (and send a photo). Neither the "
+            "question nor the answer is published."
+        ),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class BulkForm(forms.Form):
     """Checkboxes carry "REFERENCE:VERSION": what the agent saw is what gets changed.
 

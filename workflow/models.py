@@ -22,6 +22,7 @@ class StatusChange(models.Model):
         CATEGORY = "category", _("Category change")
         COMMENT = "comment", _("Internal comment")
         ASSIGNMENT = "assignment", _("Assignment")
+        QUESTION = "question", _("Question to the reporter")
 
     signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="history")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.STATUS)
@@ -275,6 +276,46 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback on signal {self.signal_id}: {'fixed' if self.is_fixed else 'not fixed'}"
+
+
+class ReporterQuestion(models.Model):
+    """A service's question to the person who reported a signal ("where exactly?", "is it
+    still there?"), mailed to them with a link to answer (`workflow.questions`).
+
+    Only the reporter is asked, through their own link; the question and the answer are
+    for the services alone: no public page, export or API shows them.
+    """
+
+    signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="questions")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    question = models.TextField(_("question"))
+    asked_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # What the reporter saw, if they sent a photo with the answer: private, as the answer.
+    photo = models.OneToOneField(
+        "signals.Photo",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answer",
+        verbose_name=_("photo"),
+    )
+
+    class Meta:
+        ordering = ["-asked_at", "-id"]
+        verbose_name = _("question to the reporter")
+        verbose_name_plural = _("questions to the reporter")
+
+    def __str__(self) -> str:
+        return f"question #{self.pk} on signal {self.signal_id}"
 
 
 class StaffSettings(models.Model):

@@ -344,3 +344,44 @@ def service_new_signal_queue(
         to=service.email, template="workflow/mail/new_signal", context=context, signal=signal
     )
     return queue_mails([mail])[0]
+
+
+def question_queue(*, question, url: str) -> OutgoingMail:
+    """Mail a service's question to the reporter, in their language, with the link to
+    answer it (call inside the question's transaction; sent on commit)."""
+    signal = question.signal
+    with translation.override(mail_language(signal.reporter_language)):
+        mail = resident_mail(
+            signal=signal,
+            to=signal.reporter_email,
+            template="workflow/mail/question",
+            context={
+                "signal": signal,
+                "question": question,
+                "answer_url": url,
+                "signal_url": public_signal_url(signal),
+                "unsubscribe_url": unsubscribe_url(token=reporter_token(signal)),
+            },
+        )
+    return queue_mails([mail])[0]
+
+
+def answer_queue(*, question) -> OutgoingMail | None:
+    """Tell the agent who asked (or, when they cannot be reached, the service's address)
+    that the reporter answered. The answer is in the mail: that is what they waited for."""
+    signal = question.signal
+    asker = question.asked_by
+    if asker is not None and asker.is_active and asker.email:
+        to, to_service = asker.email, False
+    elif signal.service is not None and signal.service.email:
+        to, to_service = signal.service.email, True
+    else:
+        return None
+    context = {
+        "signal": signal,
+        "question": question,
+        "to_service": to_service,
+        "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
+    }
+    mail = staff_mail(to=to, template="workflow/mail/answered", context=context, signal=signal)
+    return queue_mails([mail])[0]

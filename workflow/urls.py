@@ -53,6 +53,11 @@ urlpatterns = [
         name="signal-assign",
     ),
     path(
+        "gestion/signalements/<str:reference>/question/",
+        views.signal_question_view,
+        name="signal-question",
+    ),
+    path(
         "gestion/signalements/<str:reference>/commentaire/",
         views.signal_comment_view,
         name="signal-comment",

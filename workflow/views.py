@@ -5,6 +5,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,10 +24,13 @@ from workflow.forms import (
     CategoryChangeForm,
     CommentForm,
     PeriodForm,
+    QuestionForm,
     QueueFilterForm,
     TransferForm,
     TransitionForm,
 )
+from workflow.models import ReporterOptOut, ReporterQuestion
+from workflow.questions import question_ask
 from workflow.queue import (
     OPEN_VALUES,
     BadCursor,
@@ -255,8 +259,12 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
     `signal` as the action found it, or by `reference` for a plain visit."""
     found = {"pk": signal.pk} if signal is not None else {"reference": reference}
     signal = get_object_or_404(
-        with_queue_annotations(request.staff.signals()).select_related(
-            "category__parent", "service", "assignee"
+        with_queue_annotations(request.staff.signals())
+        .select_related("category__parent", "service", "assignee")
+        # Read with the signal: whether its reporter can be asked, and whether anyone did.
+        .annotate(
+            reporter_opted_out=Exists(ReporterOptOut.objects.filter(signal=OuterRef("pk"))),
+            was_asked=Exists(ReporterQuestion.objects.filter(signal=OuterRef("pk"))),
         ),
         **found,
     )
@@ -275,6 +283,7 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
         "transfer_form": TransferForm(initial={"version": signal.version}),
         "category_form": CategoryChangeForm(initial={"version": signal.version}),
         "comment_form": CommentForm(),
+        "question_form": QuestionForm(),
         "assign_form": AssignForm(
             signal=signal, initial={"version": signal.version, "assignee": signal.assignee_id}
         ),
@@ -292,6 +301,11 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             and any(answer.awaiting_reply for answer, _current in feedback),
             # A resident's photo of "not fixed" is shown with their answer, below.
             photos=signal.photos.exclude(kind=Photo.Kind.FEEDBACK),
+            questions=signal.questions.select_related("asked_by", "photo")
+            if signal.was_asked
+            else [],
+            signal_open=signal.status in OPEN_VALUES,
+            reporter_reachable=bool(signal.reporter_email) and not signal.reporter_opted_out,
             # "Take it": for a member of the service in charge, not already its assignee.
             can_take=signal.assignee_id != request.user.pk
             and request.staff.service_ids is not None
@@ -475,6 +489,24 @@ def signal_comment_view(request, reference: str):
     if refused:
         return refused
     messages.success(request, _("Comment added."))
+    return redirect("workflow:signal", reference=reference)
+
+
+@staff_required
+@require_POST
+def signal_question_view(request, reference: str):
+    signal = _visible(request, reference)
+    form = QuestionForm(request.POST)
+    refused = _form_action(
+        request,
+        signal,
+        "question_form",
+        form,
+        lambda data: question_ask(signal=signal, actor=request.user, question=data["question"]),
+    )
+    if refused:
+        return refused
+    messages.success(request, _("Question sent to the reporter."))
     return redirect("workflow:signal", reference=reference)
 
 

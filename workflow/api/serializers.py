@@ -7,7 +7,7 @@ from signals.api.fields import GeoJSONPointField
 from signals.api.serializers import CategoryRefSerializer, ServiceRefSerializer
 from signals.models import Category, Signal
 from workflow.feedback import current_resolution_id
-from workflow.models import Feedback, StatusChange
+from workflow.models import Feedback, ReporterQuestion, StatusChange
 from workflow.states import State
 
 
@@ -80,6 +80,29 @@ class FeedbackSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+class QuestionSerializer(serializers.ModelSerializer):
+    """A service's question to the reporter, and the reporter's answer once given."""
+
+    id = serializers.IntegerField(read_only=True)
+    asked_by = serializers.CharField(
+        source="asked_by.get_username", read_only=True, allow_null=True, default=None
+    )
+    photo = serializers.SerializerMethodField(
+        help_text=_("The link of the photo sent with the answer (services only), or null.")
+    )
+
+    class Meta:
+        model = ReporterQuestion
+        fields = ["id", "question", "asked_by", "asked_at", "answer", "answered_at", "photo"]
+
+    def get_photo(self, question: ReporterQuestion) -> str | None:
+        if question.photo is None:
+            return None
+        request = self.context.get("request")
+        url = question.photo.image.url
+        return request.build_absolute_uri(url) if request else url
+
+
 class AssigneeSerializer(serializers.Serializer):
     username = serializers.CharField()
     name = serializers.CharField(source="get_full_name")
@@ -143,6 +166,12 @@ class StaffSignalDetailSerializer(StaffSignalSerializer):
         help_text=_("Residents' answers to the question of the “resolved” e-mail: is it fixed?")
     )
 
+    questions = QuestionSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("The services' questions to the reporter, newest first, with the answers."),
+    )
+
     class Meta(StaffSignalSerializer.Meta):
         fields = [
             *StaffSignalSerializer.Meta.fields,
@@ -150,6 +179,7 @@ class StaffSignalDetailSerializer(StaffSignalSerializer):
             "reporter_language",
             "history",
             "feedback",
+            "questions",
         ]
 
     @extend_schema_field(FeedbackSerializer(many=True))
@@ -197,3 +227,10 @@ class AssignmentInputSerializer(serializers.Serializer):
 
 class CommentInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
+
+
+class QuestionInputSerializer(serializers.Serializer):
+    question = serializers.CharField(
+        max_length=1000,
+        help_text=_("Mailed to the reporter with a link to answer; never published."),
+    )

@@ -16,6 +16,7 @@ urlpatterns = [
     path("signals/<str:reference>/transfer/", views.TransferView.as_view(), name="transfer"),
     path("signals/<str:reference>/category/", views.CategoryView.as_view(), name="category"),
     path("signals/<str:reference>/comments/", views.CommentView.as_view(), name="comments"),
+    path("signals/<str:reference>/questions/", views.QuestionView.as_view(), name="questions"),
     path(
         "signals/<str:reference>/assignment/",
         views.AssignmentView.as_view(),

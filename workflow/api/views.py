@@ -17,6 +17,8 @@ from workflow.api.serializers import (
     CategoryInputSerializer,
     CommentInputSerializer,
     HistorySerializer,
+    QuestionInputSerializer,
+    QuestionSerializer,
     StaffSignalDetailSerializer,
     StaffSignalSerializer,
     TransferInputSerializer,
@@ -24,6 +26,7 @@ from workflow.api.serializers import (
 )
 from workflow.assignment import assignable_to
 from workflow.forms import PeriodForm, QueueAPIForm
+from workflow.questions import question_ask
 from workflow.queue import BadCursor, next_page_query, queue_read, with_queue_annotations
 from workflow.selectors import signals_visible_to, staff_access, supervised_services
 from workflow.services import (
@@ -58,7 +61,11 @@ class StaffAPIView(APIView):
         )
         if annotated:
             queryset = with_queue_annotations(queryset).prefetch_related(
-                "history__actor", "history__assignee", "feedback__photo"
+                "history__actor",
+                "history__assignee",
+                "feedback__photo",
+                "questions__asked_by",
+                "questions__photo",
             )
         # Another service's signal is a 404, exactly like one that does not exist.
         return get_object_or_404(queryset, reference=reference)
@@ -338,6 +345,21 @@ class CommentView(StaffAPIView):
         data = self.validated(CommentInputSerializer)
         change = self.act(signal_comment, signal=signal, actor=request.user, note=data["note"])
         return Response(HistorySerializer(change).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(request=QuestionInputSerializer, responses={201: QuestionSerializer, **ERRORS})
+class QuestionView(StaffAPIView):
+    """POST /api/v1/signals/<reference>/questions/ — mail a question to the reporter (an
+    open signal whose reporter left an address and did not stop the mails)."""
+
+    def post(self, request, reference):
+        signal = self.visible_signal(reference)
+        data = self.validated(QuestionInputSerializer)
+        asked = self.act(question_ask, signal=signal, actor=request.user, question=data["question"])
+        return Response(
+            QuestionSerializer(asked, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT, **ERRORS})
