@@ -11,9 +11,10 @@ from workflow.questions import QuestionClosed, question_answer, question_for_lin
 
 def _private(response):
     # The page shows a question meant for one person: kept out of caches, search engines
-    # and other sites' logs.
+    # and other sites' logs. Not "no-referrer": with it, browsers send `Origin: null` with
+    # the answer's form, and Django's CSRF check refuses it.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex"
     return response
 

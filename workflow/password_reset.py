@@ -12,6 +12,7 @@ agent who was locked out is the one who most needs the reset.
 import hashlib
 
 import axes.utils
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -20,6 +21,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from config.client_ip import client_ip
 from opendata.open311.throttles import RateLimit
@@ -29,6 +31,12 @@ from workflow.notifications import queue_mails
 
 
 class StaffPasswordResetForm(PasswordResetForm):
+    email = forms.EmailField(
+        label=gettext_lazy("Your account's e-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     def send_mail(
         self,
         subject_template_name,
@@ -118,8 +126,9 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def dispatch(self, *args, **kwargs):
         response = super().dispatch(*args, **kwargs)
         # The page carries the link's token until Django moves it into the session: it must
-        # not leak to another site through the Referer header.
-        response["Referrer-Policy"] = "no-referrer"
+        # not leak to another site through the Referer header. Not "no-referrer": with it,
+        # browsers send `Origin: null` with the form, and Django's CSRF check refuses it.
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     def form_valid(self, form):

@@ -492,3 +492,70 @@ def test_my_reports_from_the_menu_to_the_list_on_a_phone_and_accessible(page):
     assert page.axe_violations() == []
     # Nothing sticks out of a phone's screen.
     assert p.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def mail_to(address: str, timeout: float = 5.0):
+    """The last mail to `address`: the live server hands mails over once its response is
+    written, so the test may look a moment before it is there."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in mail.outbox if m.to == [address]]
+        if found:
+            return found[-1]
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {address}")
+
+
+def test_the_reporter_answers_a_services_question_on_a_phone_and_accessible(page):
+    from workflow.models import ReporterQuestion
+    from workflow.questions import question_ask
+
+    p = page.page
+    signal = Signal.objects.filter(status=State.NEW).first()
+    Signal.objects.filter(pk=signal.pk).update(reporter_email="ana@example.org")
+    signal.refresh_from_db()
+    question_ask(signal=signal, actor=None, question="Devant quel numéro ?")
+    link = re.search(r"http\S+/question/\d+/", mail_to("ana@example.org").body).group(0)
+
+    p.goto(link)
+    assert p.get_by_role("heading", level=1).inner_text() == "Une question du service"
+    assert "Devant quel numéro ?" in p.locator("main").inner_text()
+    assert page.axe_violations() == []
+    p.get_by_role("button", name="Envoyer ma réponse").click()
+    assert "Écrivez votre réponse." in p.locator(".error-summary").inner_text()
+    assert page.axe_violations() == []
+
+    p.get_by_label("Votre réponse").fill("Devant le 14.")
+    p.get_by_role("button", name="Envoyer ma réponse").click()
+    p.wait_for_url(re.compile(signal.reference))
+    assert "votre réponse est transmise au service" in p.locator(".messages").inner_text()
+    assert "Devant le 14." not in p.locator("main").inner_text()
+    assert ReporterQuestion.objects.get(signal=signal).answer == "Devant le 14."
+
+
+def test_an_agent_resets_a_forgotten_password_in_the_browser(browser, city, django_user_model):
+    agent = django_user_model.objects.create_user(
+        "agent-voirie", email="alice@ville.example", password="ancien-mot-de-passe-1"
+    )
+    context = browser.new_context(locale="fr-FR")
+    page = Page(context.new_page(), city.url)
+    p = page.page
+    page.goto("/gestion/connexion/")
+    p.get_by_role("link", name="Mot de passe oublié ?").click()
+    assert page.axe_violations() == []
+    p.get_by_label("L’adresse e-mail de votre compte").fill("alice@ville.example")
+    p.get_by_role("button", name="M’envoyer un lien").click()
+    assert "nous venons d’y envoyer un lien" in p.locator(".messages").inner_text()
+
+    p.goto(re.search(r"http\S+/mot-de-passe-oublie/\S+", mail_to("alice@ville.example").body)[0])
+    assert page.axe_violations() == []
+    p.get_by_label(re.compile(r"^Nouveau mot de passe")).fill("trottoir-lumineux-42")
+    p.get_by_label(re.compile(r"^Confirmation du nouveau mot de passe")).fill("trottoir-lumineux-42")
+    p.get_by_role("button", name=re.compile(r"mon mot de passe$")).click()
+    assert "Votre mot de passe est changé" in p.locator(".messages").inner_text()
+    agent.refresh_from_db()
+    assert agent.check_password("trottoir-lumineux-42")
+    close_when_idle(context)
+    assert page.outside == [] and page.errors == []

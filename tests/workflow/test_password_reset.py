@@ -61,7 +61,7 @@ def test_the_login_page_leads_to_the_reset_and_the_link_sets_a_new_password(clie
     opened = client.get(link_in(message))
     assert opened.status_code == 302 and "set-password" in opened["Location"]
     form = client.get(opened["Location"])
-    assert form["Referrer-Policy"] == "no-referrer"
+    assert form["Referrer-Policy"] == "same-origin"
     assert "Nouveau mot de passe" in form.content.decode()
 
     done = client.post(
