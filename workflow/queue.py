@@ -222,7 +222,7 @@ def decode_cursor(cursor: str, sort: str) -> list:
         raise BadCursor from None
 
 
-def _ordered(queryset: QuerySet[Signal], sort: str) -> QuerySet[Signal]:
+def queue_ordered(queryset: QuerySet[Signal], sort: str) -> QuerySet[Signal]:
     if sort == "newest":
         return queryset.order_by("-created_at", "-id")
     if sort == "followed":
@@ -251,7 +251,7 @@ def queue_page(
     """One page and the cursor of the next ("" on the last page). Raises `BadCursor`."""
     sort = sort if sort in SORTS else "oldest"
     size = max(1, min(size, MAX_PAGE_SIZE))
-    queryset = _ordered(queryset, sort)
+    queryset = queue_ordered(queryset, sort)
     if cursor:
         queryset = _after(queryset, sort, decode_cursor(cursor, sort))
     rows = list(queryset[: size + 1])

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from workflow import account_views, password_reset, views
+from workflow import account_views, export_views, password_reset, views
 
 app_name = "workflow"
 
@@ -23,6 +23,7 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("gestion/", views.queue, name="queue"),
+    path("gestion/export.csv", export_views.queue_export, name="queue-export"),
     path("gestion/compte/", account_views.account, name="account"),
     path(
         "gestion/compte/mot-de-passe/",

@@ -552,7 +552,9 @@ def test_an_agent_resets_a_forgotten_password_in_the_browser(browser, city, djan
     p.goto(re.search(r"http\S+/mot-de-passe-oublie/\S+", mail_to("alice@ville.example").body)[0])
     assert page.axe_violations() == []
     p.get_by_label(re.compile(r"^Nouveau mot de passe")).fill("trottoir-lumineux-42")
-    p.get_by_label(re.compile(r"^Confirmation du nouveau mot de passe")).fill("trottoir-lumineux-42")
+    p.get_by_label(re.compile(r"^Confirmation du nouveau mot de passe")).fill(
+        "trottoir-lumineux-42"
+    )
     p.get_by_role("button", name=re.compile(r"mon mot de passe$")).click()
     assert "Votre mot de passe est changé" in p.locator(".messages").inner_text()
     agent.refresh_from_db()
