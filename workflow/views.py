@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -130,7 +130,10 @@ def queue(request):
             fields=ROW_FIELDS,
         )
         cursor = ""
-    first_query = request.GET.copy()
+    # The default view (no parameter) shows the open signals: its links say so, or the next
+    # page, whose only other parameter is its cursor, would list every status.
+    shown = request.GET.copy() if request.GET else _default_query()
+    first_query = shown.copy()
     first_query.pop("cursor", None)
     # Beside the filter: how many resolved signals residents say are not fixed; when there
     # are any, the rows of this page that are among them get a badge.
@@ -146,7 +149,7 @@ def queue(request):
                 page.rows, contested=contested_among(page.rows) if contested_count else set()
             ),
             total=sum(page.counts.values()),
-            next_query=next_page_query(request.GET, page.next_cursor) if page.next_cursor else "",
+            next_query=next_page_query(shown, page.next_cursor) if page.next_cursor else "",
             first_query=first_query.urlencode(),
             is_first_page=not cursor,
             bulk_targets=[s for s in State if s not in (State.NEW, State.DUPLICATE)],
@@ -154,6 +157,12 @@ def queue(request):
             contested_count=contested_count,
         ),
     )
+
+
+def _default_query() -> QueryDict:
+    query = QueryDict(mutable=True)
+    query.setlist("status", QueueFilterForm.empty_filters().status)
+    return query
 
 
 def _safe_next(request, fallback: str) -> str:

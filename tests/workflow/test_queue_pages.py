@@ -150,3 +150,26 @@ def test_statistics_page_for_supervisors(client, city):
     page = client.get("/gestion/statistiques/")
     assert page.status_code == 200
     assert "<svg" in page.content.decode()
+
+
+def test_the_next_page_of_the_default_queue_still_shows_open_signals_only(
+    client, city, monkeypatch
+):
+    monkeypatch.setattr("workflow.views.PAGE_SIZE", 2)
+    now = timezone.now()
+    open_ones = [
+        make_signal(city.category, INSIDE_WEST, created_at=now - timedelta(days=d))
+        for d in (9, 7, 5)
+    ]
+    closed = make_signal(city.category, INSIDE_WEST, created_at=now - timedelta(days=6))
+    type(closed).objects.filter(pk=closed.pk).update(status="rejected")
+    client.force_login(city.agent)
+
+    seen, url = [], "/gestion/"
+    while url:
+        page = client.get(url).content.decode()
+        seen += re.findall(r'name="selected" value="(DMR-[\d-]+):', page)
+        following = re.search(r'<a href="(\?[^"]*)" rel="next">', page)
+        url = "/gestion/" + following.group(1).replace("&amp;", "&") if following else ""
+    assert seen == [s.reference for s in (*open_ones, city.ours)]
+    assert closed.reference not in seen
