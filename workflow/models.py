@@ -309,10 +309,21 @@ class ReporterQuestion(models.Model):
         verbose_name=_("photo"),
     )
 
+    # An answer no agent has acted on yet: its signal's row in the queue says so. The next
+    # action on the signal (a transition, a transfer, a category change, a comment, another
+    # question) clears it.
+    awaiting_agent = models.BooleanField(_("answer not acted on yet"), default=False)
+
     class Meta:
         ordering = ["-asked_at", "-id"]
         verbose_name = _("question to the reporter")
         verbose_name_plural = _("questions to the reporter")
+        indexes = [
+            # Probed for each row of a queue page: only the few unread answers are in it.
+            models.Index(
+                fields=["signal"], name="question_answer_unread", condition=Q(awaiting_agent=True)
+            )
+        ]
 
     def __str__(self) -> str:
         return f"question #{self.pk} on signal {self.signal_id}"

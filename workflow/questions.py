@@ -25,6 +25,7 @@ from signals.photos import CleanPhoto
 from signals.storage import atomic_with_files, photos_delete
 from signals.unsubscribe import recipient_for_token, reporter_token
 from workflow import notifications
+from workflow.awaiting import residents_heard
 from workflow.models import ReporterOptOut, ReporterQuestion, StatusChange
 from workflow.services import InvalidAction
 from workflow.states import OPEN
@@ -84,6 +85,7 @@ def question_ask(*, signal: Signal, actor, question: str) -> ReporterQuestion:
             }
         )
     with transaction.atomic():
+        residents_heard(signal)  # whoever asks again has read the earlier answers
         asked = ReporterQuestion.objects.create(signal=signal, asked_by=actor, question=question)
         StatusChange.objects.create(
             signal=signal,
@@ -129,6 +131,7 @@ def question_answer(
         question = ReporterQuestion.objects.select_for_update().get(pk=asked.question.pk)
         question.answer = answer
         question.answered_at = timezone.now()
+        question.awaiting_agent = True
         if photo is not None:
             replaced = question.photo_id
             question.photo = Photo.objects.create(
@@ -139,6 +142,6 @@ def question_answer(
             )
             if replaced is not None:
                 photos_delete(Photo.objects.filter(pk=replaced))
-        question.save(update_fields=["answer", "answered_at", "photo"])
+        question.save(update_fields=["answer", "answered_at", "awaiting_agent", "photo"])
         notifications.answer_queue(question=question)
     return question

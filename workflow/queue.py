@@ -33,6 +33,7 @@ from django.utils.dateparse import parse_datetime
 from geo.models import Service
 from signals.models import Signal
 from signals.selectors import categories_under, signals_matching_text
+from workflow.awaiting import with_unread_answer
 from workflow.feedback import contested
 from workflow.queue_counts import stored_status_counts
 from workflow.selectors import signals_visible_to
@@ -154,6 +155,7 @@ def queue_rows_queryset(
     rows = filtered.filter(status__in=filters.status) if filters.status else filtered
     if not filters.overdue:  # else annotated already
         rows = with_queue_annotations(rows)
+    rows = with_unread_answer(rows)
     if fields:
         # No geometry to decode nor service to build for a table that shows neither.
         return rows.select_related("category__parent", "assignee").only(*fields)

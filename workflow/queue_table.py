@@ -35,6 +35,7 @@ ROW = """<tr class="{}">
 """
 OVERDUE = '<span class="badge late" title="{}">{}</span>'
 CONTESTED = '<span class="badge late">{}</span>'
+ANSWERED = '<span class="badge answered">{}</span>'
 ADDRESS = "<br><small>{}</small>"
 ASSIGNEE = '<br><small class="assignee" title="{}">{}</small>'
 EMPTY = mark_safe("")
@@ -69,6 +70,7 @@ def queue_table_rows(
     statuses = {value: str(label) for value, label in State.choices}
     overdue = _("Overdue")
     contested_badge = _html_format(CONTESTED, _("A resident says it is not fixed"))
+    answered_badge = _html_format(ANSWERED, _("The reporter answered"))
     assigned_to = _("Assigned to")
     names: dict[int, SafeString] = {}  # a page holds a few agents: each written once
     url = reverse("workflow:signal", args=[PLACEHOLDER])
@@ -87,6 +89,8 @@ def queue_table_rows(
             badge = _html_format(OVERDUE, _("Due on %(date)s") % {"date": due}, overdue)
         elif signal.pk in contested:
             badge = contested_badge
+        if getattr(signal, "has_unread_answer", False):
+            badge = mark_safe(badge + answered_badge)  # noqa: S308 (both built escaped)
         rows.append(
             _html_format(
                 ROW,

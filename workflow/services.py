@@ -20,7 +20,7 @@ from signals.photos import CleanPhoto
 from signals.storage import atomic_with_files
 from workflow import notifications
 from workflow.assignment import assignable_to
-from workflow.feedback import feedback_acknowledge
+from workflow.awaiting import residents_heard
 from workflow.models import StatusChange
 from workflow.states import CLOSED, State, allowed_from
 
@@ -68,10 +68,10 @@ def _touch(
     signal.updated_at = now
     signal.version += 1
     signal.save(update_fields=["updated_at", "version", *fields])
-    # An agent's action on the signal answers the residents' "not fixed" (workflow.feedback);
-    # an assignment does not (workflow.assignment).
+    # An agent's action on the signal answers the residents' "not fixed" and the reporter's
+    # answers (workflow.awaiting); an assignment does not (workflow.assignment).
     if answers_residents:
-        feedback_acknowledge(signal)
+        residents_heard(signal)
 
 
 def _check_rules(
@@ -303,7 +303,7 @@ def signal_comment(*, signal: Signal, actor=None, note: str) -> StatusChange:
     # a colleague's pending action a conflict. It does answer a resident's "not fixed":
     # the agent wrote why the signal stays resolved.
     with transaction.atomic():
-        feedback_acknowledge(signal)
+        residents_heard(signal)
         return StatusChange.objects.create(
             signal=signal,
             kind=StatusChange.Kind.COMMENT,

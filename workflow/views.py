@@ -283,6 +283,9 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
         ).order_by("-created_at", "-id")
     )
     current = current_resolution_id(signal, history)
+    questions = (
+        list(signal.questions.select_related("asked_by", "photo")) if signal.was_asked else []
+    )
     feedback = [
         (answer, answer.resolution_id == current)
         for answer in signal.feedback.select_related("photo")
@@ -310,9 +313,8 @@ def _signal_page(request, signal=None, *, reference: str = "", status: int = 200
             and any(answer.awaiting_reply for answer, _current in feedback),
             # A resident's photo of "not fixed" is shown with their answer, below.
             photos=signal.photos.exclude(kind=Photo.Kind.FEEDBACK),
-            questions=signal.questions.select_related("asked_by", "photo")
-            if signal.was_asked
-            else [],
+            questions=questions,
+            answer_unread=any(asked.awaiting_agent for asked in questions),
             signal_open=signal.status in OPEN_VALUES,
             reporter_reachable=bool(signal.reporter_email) and not signal.reporter_opted_out,
             # "Take it": for a member of the service in charge, not already its assignee.

@@ -222,3 +222,41 @@ def test_anonymizing_erases_the_answers_and_their_photos(
     question = ReporterQuestion.objects.get()
     assert question.answer == "" and question.photo is None
     assert not Photo.objects.filter(kind="feedback").exists()
+
+
+def test_an_answer_marks_the_signal_in_the_queue_until_an_agent_acts(
+    client, city, ask, django_capture_on_commit_callbacks
+):
+    ask()
+    answer(client, link_in(mail.outbox[0]), django_capture_on_commit_callbacks, answer="Au 14.")
+    client.force_login(city.agent)
+
+    def marked() -> list[str]:
+        queue = client.get("/gestion/").content.decode()
+        rows = re.findall(r"<tr class=.*?</tr>", queue, re.S)
+        return [re.search(r"DMR-[\d-]+", row)[0] for row in rows if "Le déclarant a répondu" in row]
+
+    assert marked() == [city.ours.reference]
+    page = client.get(f"/gestion/signalements/{city.ours.reference}/").content.decode()
+    assert 'class="badge answered" href="#questions"' in page
+    api = city.api(city.agent)
+    rows = {r["reference"]: r for r in api.get("/api/v1/staff/signals/").json()["results"]}
+    assert rows[city.ours.reference]["answer_unread"] is True
+    detail = api.get(f"/api/v1/staff/signals/{city.ours.reference}/").json()
+    assert detail["answer_unread"] is True
+
+    # Opening the page is not acting on it; taking it is not either. A comment is.
+    client.post(
+        f"/gestion/signalements/{city.ours.reference}/attribution/",
+        {"assignee": city.agent.pk, "version": detail["version"]},
+    )
+    assert marked() == [city.ours.reference]
+    client.post(f"/gestion/signalements/{city.ours.reference}/commentaire/", {"note": "Vu."})
+    assert marked() == []
+    assert api.get(f"/api/v1/staff/signals/{city.ours.reference}/").json()["answer_unread"] is False
+
+    # A new answer marks it again; a transition clears it too.
+    answer(client, link_in(mail.outbox[0]), django_capture_on_commit_callbacks, answer="Au 16.")
+    assert marked() == [city.ours.reference]
+    signal_transition(signal=city.ours, to="accepted", actor=city.agent)
+    assert marked() == []

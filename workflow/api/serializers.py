@@ -111,6 +111,13 @@ class AssigneeSerializer(serializers.Serializer):
 class StaffSignalSerializer(serializers.ModelSerializer):
     """A signal as the staff API shows it: status, version (for 409s), overdue flag."""
 
+    answer_unread = serializers.SerializerMethodField(
+        help_text=_(
+            "The reporter answered a question of the service and no agent has acted on the "
+            "signal since."
+        )
+    )
+
     category = CategoryRefSerializer()
     service = ServiceRefSerializer(allow_null=True)
     location = GeoJSONPointField()
@@ -143,7 +150,14 @@ class StaffSignalSerializer(serializers.ModelSerializer):
             "is_overdue",
             "followers_count",
             "assignee",
+            "answer_unread",
         ]
+
+    def get_answer_unread(self, signal: Signal) -> bool:
+        annotated = getattr(signal, "has_unread_answer", None)  # the queue's rows
+        if annotated is not None:
+            return annotated
+        return any(question.awaiting_agent for question in signal.questions.all())
 
 
 class StaffSignalDetailSerializer(StaffSignalSerializer):
