@@ -78,8 +78,10 @@ def my_signals(request, token: str):
         response = render(request, "publicmap/my_signals.html", {"expired": True}, status=410)
     else:
         response = render(request, "publicmap/my_signals.html", {"found": found})
-    # The link is a credential: kept out of caches, search engines and Referer headers.
+    # The link is a credential: kept out of caches, search engines and other sites' Referer
+    # headers. Not "no-referrer": browsers then send `Origin: null` with the page's forms (the
+    # language switch), and Django's CSRF check refuses them.
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -492,6 +492,10 @@ def test_my_reports_from_the_menu_to_the_list_on_a_phone_and_accessible(page):
     assert page.axe_violations() == []
     # Nothing sticks out of a phone's screen.
     assert p.evaluate("document.documentElement.scrollWidth") <= 360
+    # The language switch works on a page whose address is a credential (it once answered 403).
+    p.get_by_role("button", name="English").click()
+    assert p.get_by_role("heading", level=1).inner_text() == "My reports"
+    assert reported.reference in p.locator("main").inner_text()
 
 
 def mail_to(address: str, timeout: float = 5.0):
@@ -527,6 +531,10 @@ def test_the_reporter_answers_a_services_question_on_a_phone_and_accessible(page
     assert "Écrivez votre réponse." in p.locator(".error-summary").inner_text()
     assert page.axe_violations() == []
 
+    # The language switch keeps the reporter on their question.
+    p.get_by_role("button", name="English").click()
+    assert p.get_by_role("heading", level=1).inner_text() == "A question from the service"
+    p.get_by_role("button", name="Français").click()
     p.get_by_label("Votre réponse").fill("Devant le 14.")
     p.get_by_role("button", name="Envoyer ma réponse").click()
     p.wait_for_url(re.compile(signal.reference))

@@ -61,7 +61,7 @@ def test_a_resident_gets_a_link_to_what_they_reported_and_follow(
     assert ana["followed"].reference in followed
     assert ana["theirs"].reference not in html
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Robots-Tag"] == "noindex"
     # Only a digest of the token is kept.
     token = path.rstrip("/").rsplit("/", 1)[1]
