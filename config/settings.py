@@ -135,8 +135,9 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     ).strip()
 # Behind a pooler in transaction mode (PgBouncer), a cursor cannot outlive its transaction,
 # and Django's `.iterator()` outside one (the admin's and forms' choice lists) would fail:
-# DATABASE_SERVER_SIDE_CURSORS=false reads them in one go. The exports are unaffected: each
-# COPY runs inside its own transaction (opendata.exports).
+# DATABASE_SERVER_SIDE_CURSORS=false reads them in one go. The GeoJSON and CSV open-data
+# exports are unaffected (each COPY runs inside its own transaction, opendata.exports); the
+# Paris-format CSV and the staff queue's CSV then hold all their rows in memory at once.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool(
     "DATABASE_SERVER_SIDE_CURSORS", True
 )
