@@ -208,8 +208,8 @@ class AnswerForm(forms.Form):
         label=_("Your answer"),
         help_text=_("Only the service reads it."),
         max_length=ANSWER_MAX_LENGTH,
+        required=False,  # a photo alone may answer "where exactly?"
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Write your answer.")},
     )
     photo = forms.FileField(
         label=_("A photo (optional)"),
@@ -229,6 +229,16 @@ class AnswerForm(forms.Form):
             return photo_clean(data=photo_read(upload=upload), name="answer")
         except InvalidPhoto as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean(self):
+        data = super().clean()
+        if (
+            not data.get("answer", "").strip()
+            and not data.get("photo")
+            and "photo" not in self.errors
+        ):
+            self.add_error("answer", _("Write your answer, or send a photo."))
+        return data
 
 
 PERIODS = {

@@ -125,8 +125,8 @@ def question_answer(
     if not asked.is_open:
         raise QuestionClosed
     answer = answer.strip()
-    if not answer:
-        raise InvalidAction({"answer": [_("Write your answer.")]})
+    if not answer and photo is None:
+        raise InvalidAction({"answer": [_("Write your answer, or send a photo.")]})
     with atomic_with_files():  # a rollback also removes the photo's file
         question = ReporterQuestion.objects.select_for_update().get(pk=asked.question.pk)
         question.answer = answer

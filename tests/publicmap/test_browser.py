@@ -528,7 +528,9 @@ def test_the_reporter_answers_a_services_question_on_a_phone_and_accessible(page
     assert "Devant quel numéro ?" in p.locator("main").inner_text()
     assert page.axe_violations() == []
     p.get_by_role("button", name="Envoyer ma réponse").click()
-    assert "Écrivez votre réponse." in p.locator(".error-summary").inner_text()
+    assert (
+        "Écrivez votre réponse, ou envoyez une photo." in p.locator(".error-summary").inner_text()
+    )
     assert page.axe_violations() == []
 
     # The language switch keeps the reporter on their question.

@@ -117,6 +117,15 @@ def test_the_answer_goes_to_the_service_when_the_agent_has_no_address(
     assert "l’agent qui a posé la question n’a pas d’adresse" in mail.outbox[1].body
 
 
+def test_a_photo_alone_answers(client, city, ask, django_capture_on_commit_callbacks):
+    ask()
+    photo = SimpleUploadedFile("p.jpg", jpeg_with_metadata(), content_type="image/jpeg")
+    sent = answer(client, link_in(mail.outbox[0]), django_capture_on_commit_callbacks, photo=photo)
+    assert sent.status_code == 302
+    question = ReporterQuestion.objects.get()
+    assert question.answer == "" and question.photo is not None and question.answered_at
+
+
 def test_answering_again_replaces_the_answer(client, city, ask, django_capture_on_commit_callbacks):
     ask()
     path = link_in(mail.outbox[0])
@@ -131,7 +140,7 @@ def test_an_empty_answer_comes_back_with_a_message_and_stores_nothing(client, ci
     ask()
     response = client.post(link_in(mail.outbox[0]), {"answer": "   "})
     assert response.status_code == 400
-    assert "Écrivez votre réponse." in response.content.decode()
+    assert "Écrivez votre réponse, ou envoyez une photo." in response.content.decode()
     assert ReporterQuestion.objects.get().answered_at is None
 
 
