@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -27,8 +27,8 @@ from signals.links import absolute_url
 from signals.models import Follower, ResidentLink, Signal
 from signals.unsubscribe import follower_token, reporter_token
 from workflow import notifications
-from workflow.models import ReporterOptOut
-from workflow.states import State
+from workflow.models import ReporterOptOut, ReporterQuestion
+from workflow.states import OPEN, State
 
 # A page lists this many of each kind, the most recent first: a resident who reported
 # more is a service, not a person, and the public list shows everything anyway.
@@ -50,6 +50,8 @@ class ResidentSignal:
     # The reporter stopped their mails about it (ReporterOptOut).
     stopped: bool = False
     feedback_path: str = ""
+    # The service's latest question to the reporter still waiting for an answer.
+    question_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,14 @@ def resident_signals(*, token: str) -> ResidentSignals:
     reported = list(
         Signal.objects.filter(reporter_email=link.email)
         .select_related(*related)
-        .annotate(stopped=Exists(ReporterOptOut.objects.filter(signal=OuterRef("pk"))))
+        .annotate(
+            stopped=Exists(ReporterOptOut.objects.filter(signal=OuterRef("pk"))),
+            question_waiting=Subquery(
+                ReporterQuestion.objects.filter(signal=OuterRef("pk"), answered_at__isnull=True)
+                .order_by("-asked_at", "-id")
+                .values("pk")[:1]
+            ),
+        )
         .order_by("-created_at", "-id")[:SHOWN]
     )
     followed = list(
@@ -127,14 +136,22 @@ def resident_signals(*, token: str) -> ResidentSignals:
     )
     return ResidentSignals(
         reported=[
-            _entry(signal, reporter_token(signal), stopped=signal.stopped) for signal in reported
+            _entry(
+                signal,
+                reporter_token(signal),
+                stopped=signal.stopped,
+                question=signal.question_waiting if signal.status in OPEN else None,
+            )
+            for signal in reported
         ],
         followed=[_entry(follower.signal, follower_token(follower)) for follower in followed],
         expires_at=expires_at,
     )
 
 
-def _entry(signal: Signal, token: str, *, stopped: bool = False) -> ResidentSignal:
+def _entry(
+    signal: Signal, token: str, *, stopped: bool = False, question: int | None = None
+) -> ResidentSignal:
     asks = signal.status == State.RESOLVED and signal.closed_at is not None
     asks = asks and signal.closed_at > timezone.now() - timedelta(days=settings.FEEDBACK_DAYS)
     return ResidentSignal(
@@ -142,4 +159,7 @@ def _entry(signal: Signal, token: str, *, stopped: bool = False) -> ResidentSign
         stop_path=reverse("publicmap:follow-stop", kwargs={"token": token}),
         stopped=stopped,
         feedback_path=reverse("publicmap:feedback", kwargs={"token": token}) if asks else "",
+        question_path=reverse("publicmap:question", kwargs={"token": token, "number": question})
+        if question
+        else "",
     )

@@ -155,3 +155,25 @@ def test_the_page_to_ask_is_in_the_menu(client, city):
     html = client.get("/").content.decode()
     assert f'href="{ASK}"' in html
     assert "Mes signalements" in html
+
+
+def test_a_question_waiting_for_the_reporter_is_on_their_list(
+    client, ana, django_capture_on_commit_callbacks
+):
+    from workflow.models import ReporterQuestion
+    from workflow.questions import question_ask
+
+    with django_capture_on_commit_callbacks(execute=True):
+        question_ask(signal=ana["first"], actor=None, question="Quelle couleur exactement ?")
+    ask(client, "ana@example.org", django_capture_on_commit_callbacks)
+    html = client.get(link_in(mail.outbox[-1])).content.decode()
+    reported = html.split("Les signalements que vous suivez")[0]
+    [entry] = [li for li in reported.split("<li>") if ana["first"].reference in li]
+    answer_link = re.search(r'href="([^"]+/question/\d+/)"', entry).group(1)
+    assert "Le service vous pose une question : y répondre" in entry
+    assert "Quelle couleur exactement ?" in client.get(answer_link).content.decode()
+
+    client.post(answer_link, {"answer": "Rouge vif."})
+    assert ReporterQuestion.objects.get().answer == "Rouge vif."
+    html = client.get(link_in(mail.outbox[-1])).content.decode()
+    assert "y répondre" not in html
