@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from config.widgets import PlainSelect
 from signals.api.serializers import MAX_PHOTOS, SignalCreateInputSerializer
 from signals.categories import categories_to_report, category_filter_choices
-from signals.held_photos import photos_held
+from signals.held_photos import photos_held, photos_hold, photos_release
 from signals.photos import (
     CleanPhoto,
     InvalidPhoto,
@@ -164,7 +164,44 @@ class ResidentLinkForm(FollowForm):
     """ "Mes signalements": the address to send the link to (signals.resident_links)."""
 
 
-class FeedbackForm(forms.Form):
+class KeepsItsPhoto(forms.Form):
+    """A form with one optional `photo` that keeps it when it comes back with an error: the
+    photo waits on the server (signals.held_photos) under a token the page carries, and goes
+    with the next sending, since a browser cannot refill a file input. A new photo replaces
+    it."""
+
+    held_photo = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("photo") and "photo" not in self.errors:
+            held = photos_held(token=data.get("held_photo", ""))
+            if held:
+                data["photo"] = held[0]
+        return data
+
+    @property
+    def photo_kept(self) -> bool:
+        return bool(self.is_bound and self.data.get("held_photo"))
+
+    def keep_photo(self) -> None:
+        """The form comes back with an error: hold its new valid photo for the next sending
+        (it replaces one held before), or go on holding the earlier one."""
+        token = self.data.get("held_photo", "")
+        if self.files.get("photo") and "photo" not in self.errors:
+            photos_release(token=token)
+            token = photos_hold(photos=[self.cleaned_data["photo"]])
+        elif photos_held(token=token) is None:
+            token = ""
+        self.data = self.data.copy()
+        self.data["held_photo"] = token
+
+    def forget_held_photo(self) -> None:
+        """Sent: the held photo went with it, or a new one replaced it."""
+        photos_release(token=self.data.get("held_photo", ""))
+
+
+class FeedbackForm(KeepsItsPhoto):
     """The question of the link in the "resolved" e-mail: is it fixed? (workflow.feedback)."""
 
     is_fixed = forms.TypedChoiceField(
@@ -201,7 +238,7 @@ class FeedbackForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(KeepsItsPhoto):
     """The reporter's answer to a service's question (workflow.questions)."""
 
     answer = forms.CharField(

@@ -30,13 +30,19 @@ def question(request, token: str, number: int):
         form = AnswerForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                question_answer(asked=asked, **form.cleaned_data)
+                question_answer(
+                    asked=asked,
+                    answer=form.cleaned_data["answer"],
+                    photo=form.cleaned_data["photo"],
+                )
             except QuestionClosed:  # closed between the page and the answer
                 asked = question_for_link(token=token, number=number)
             else:
+                form.forget_held_photo()
                 messages.success(request, _("Thank you: your answer is sent to the service."))
                 return redirect("publicmap:signal-detail", reference=asked.signal.reference)
         else:
+            form.keep_photo()
             status = 400
     elif request.method == "POST":
         status = 409

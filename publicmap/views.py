@@ -310,8 +310,17 @@ def feedback(request, token: str):
         form = FeedbackForm(initial=initial)
     else:
         form = FeedbackForm(request.POST, request.FILES)
-        if form.is_valid():
-            feedback_give(request=asked, **form.cleaned_data)
+        if not form.is_valid():
+            form.keep_photo()
+        else:
+            data = form.cleaned_data
+            feedback_give(
+                request=asked,
+                is_fixed=data["is_fixed"],
+                comment=data["comment"],
+                photo=data.get("photo"),
+            )
+            form.forget_held_photo()
             if form.cleaned_data["is_fixed"]:
                 messages.success(request, _("Thank you: the service is told it is fixed."))
             else:

@@ -136,3 +136,29 @@ def test_the_photo_is_erased_with_the_comment_when_the_reporter_is_forgotten(
     assert answer.photo is None and answer.comment == ""
     assert not Photo.objects.filter(kind="feedback").exists()
     assert not photo_file.exists()
+
+
+def test_a_photo_sent_with_a_form_that_comes_back_is_kept_for_the_next_sending(
+    client, city, resolved, django_capture_on_commit_callbacks
+):
+    from signals.models import HeldPhoto
+
+    refused = client.post(
+        answer_path(resolved),
+        {"comment": "Toujours là", "photo": upload(jpeg_with_metadata())},  # yes or no missing
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Votre photo est gardée : elle partira avec votre réponse." in page
+    token = re.search(r'name="held_photo" value="([^"]+)"', page).group(1)
+    assert HeldPhoto.objects.filter(token=token).count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            answer_path(resolved), {"is_fixed": "no", "comment": "Toujours là", "held_photo": token}
+        )
+    assert sent.status_code == 302
+    photo = Feedback.objects.get(signal=resolved).photo
+    assert photo is not None and photo.kind == "feedback"
+    assert SERIAL.encode() not in Path(photo.image.path).read_bytes()
+    assert not HeldPhoto.objects.exists()  # it went with the answer

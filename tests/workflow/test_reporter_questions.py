@@ -269,3 +269,26 @@ def test_an_answer_marks_the_signal_in_the_queue_until_an_agent_acts(
     assert marked() == [city.ours.reference]
     signal_transition(signal=city.ours, to="accepted", actor=city.agent)
     assert marked() == []
+
+
+def test_a_photo_sent_with_an_answer_that_comes_back_is_kept(
+    client, city, ask, django_capture_on_commit_callbacks
+):
+    from signals.models import HeldPhoto
+
+    ask()
+    path = link_in(mail.outbox[0])
+    photo = SimpleUploadedFile("p.jpg", jpeg_with_metadata(), content_type="image/jpeg")
+    refused = client.post(path, {"answer": "x" * 2001, "photo": photo})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Votre photo est gardée" in page and "x" * 2001 in page  # what was typed, too
+    token = re.search(r'name="held_photo" value="([^"]+)"', page).group(1)
+
+    sent = answer(
+        client, path, django_capture_on_commit_callbacks, answer="Au 14.", held_photo=token
+    )
+    assert sent.status_code == 302
+    question = ReporterQuestion.objects.get()
+    assert question.answer == "Au 14." and question.photo is not None
+    assert not HeldPhoto.objects.exists()
