@@ -2,6 +2,7 @@
 whether to be mailed, and password. Services and roles stay the administrators'."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -9,8 +10,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from workflow.models import StaffSettings
 from workflow.views import _context, staff_required
@@ -19,6 +20,15 @@ from workflow.views import _context, staff_required
 class AccountForm(forms.ModelForm):
     mail_when_assigned = forms.BooleanField(
         label=gettext_lazy("E-mail me when someone assigns me a signal"), required=False
+    )
+    mail_language = forms.ChoiceField(
+        label=gettext_lazy("Language of my e-mails"),
+        # Each in its own words, as the site's language switch shows them.
+        choices=[
+            (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ],
+        help_text=gettext_lazy("Mails to your service's shared address stay in the site's."),
+        required=False,  # not sent: the site's
     )
 
     class Meta:
@@ -32,7 +42,10 @@ class AccountForm(forms.ModelForm):
 @staff_required
 def account(request):
     chosen = StaffSettings.objects.filter(user=request.user).first()
-    initial = {"mail_when_assigned": chosen.mail_when_assigned if chosen else True}
+    initial = {
+        "mail_when_assigned": chosen.mail_when_assigned if chosen else True,
+        "mail_language": (chosen.mail_language if chosen else "") or settings.LANGUAGE_CODE,
+    }
     sent = request.POST if request.method == "POST" else None
     form = AccountForm(sent, instance=request.user, initial=initial)
     if sent is not None and form.is_valid():
@@ -40,7 +53,10 @@ def account(request):
             form.save()
             StaffSettings.objects.update_or_create(
                 user=request.user,
-                defaults={"mail_when_assigned": form.cleaned_data["mail_when_assigned"]},
+                defaults={
+                    "mail_when_assigned": form.cleaned_data["mail_when_assigned"],
+                    "mail_language": form.cleaned_data["mail_language"],
+                },
             )
         messages.success(request, _("Your account is saved."))
         return redirect("workflow:account")

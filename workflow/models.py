@@ -342,6 +342,11 @@ class StaffSettings(models.Model):
     mail_when_assigned = models.BooleanField(
         _("e-mail me when someone assigns me a signal"), default=True
     )
+    # The language of the mails written to this person alone (assignments, answers to their
+    # questions); blank: the site's. Mails to a service's address stay in the site's.
+    mail_language = models.CharField(
+        _("language of my e-mails"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
 
     class Meta:
         verbose_name = _("staff settings")

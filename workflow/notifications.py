@@ -120,10 +120,13 @@ def resident_mail(*, signal, to: str, template: str, context: dict) -> OutgoingM
     )
 
 
-def staff_mail(*, to: str, template: str, context: dict, signal=None) -> OutgoingMail:
+def staff_mail(
+    *, to: str, template: str, context: dict, signal=None, language: str = ""
+) -> OutgoingMail:
     """An unsaved mail to a service or an agent from `<template>_subject.txt` and
-    `<template>_body.txt`, in the site's language (staff have no language of their own)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    `<template>_body.txt`, in `language` (an agent's choice, `staff_language`), else the
+    site's."""
+    with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"{template}_subject.txt", context)
         return OutgoingMail(
             signal=signal,
@@ -131,6 +134,12 @@ def staff_mail(*, to: str, template: str, context: dict, signal=None) -> Outgoin
             subject=" ".join(subject.split())[:255],
             body=render_to_string(f"{template}_body.txt", context),
         )
+
+
+def staff_language(user) -> str:
+    """The language `user` chose for their mails on their account page; "" for the site's."""
+    chosen = StaffSettings.objects.filter(user=user).values_list("mail_language", flat=True)
+    return chosen.first() or ""
 
 
 def acknowledgement_queue(*, signal) -> list[OutgoingMail]:
@@ -292,7 +301,8 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
     nobody, when they have no address, or when they asked for none (their account page)."""
     if assignee is None or not assignee.email or (actor is not None and actor.pk == assignee.pk):
         return None
-    if StaffSettings.objects.filter(user=assignee, mail_when_assigned=False).exists():
+    chosen = StaffSettings.objects.filter(user=assignee).first()
+    if chosen is not None and not chosen.mail_when_assigned:
         return None
     context = {
         "assignee": assignee,
@@ -311,6 +321,7 @@ def assignment_queue(*, signals, assignee, actor) -> OutgoingMail | None:
         template="workflow/mail/assigned",
         context=context,
         signal=signals[0] if len(signals) == 1 else None,
+        language=chosen.mail_language if chosen is not None else "",
     )
     return queue_mails([mail])[0]
 
@@ -371,8 +382,10 @@ def answer_queue(*, question) -> OutgoingMail | None:
     that the reporter answered. The answer is in the mail: that is what they waited for."""
     signal = question.signal
     asker = question.asked_by
+    language = ""
     if asker is not None and asker.is_active and asker.email:
         to, to_service = asker.email, False
+        language = staff_language(asker)
     elif signal.service is not None and signal.service.email:
         to, to_service = signal.service.email, True
     else:
@@ -383,5 +396,7 @@ def answer_queue(*, question) -> OutgoingMail | None:
         "to_service": to_service,
         "staff_url": absolute_url(reverse("workflow:signal", args=[signal.reference])),
     }
-    mail = staff_mail(to=to, template="workflow/mail/answered", context=context, signal=signal)
+    mail = staff_mail(
+        to=to, template="workflow/mail/answered", context=context, signal=signal, language=language
+    )
     return queue_mails([mail])[0]

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core import mail
 
+from tests.factories import INSIDE_WEST, make_signal
 from workflow.models import StaffSettings
 from workflow.notifications import mails_send
 from workflow.services import signal_assign
@@ -107,3 +108,34 @@ def test_only_staff_have_an_account_page(client, city):
     client.force_login(city.stranger)
     assert client.get("/gestion/compte/").status_code == 403
     assert client.get("/gestion/compte/mot-de-passe/").status_code == 403
+
+
+def test_an_agent_who_reads_english_gets_their_mails_in_english(
+    client, city, django_capture_on_commit_callbacks
+):
+    client.force_login(city.agent)
+    page = client.get("/gestion/compte/").content.decode()
+    assert '<option value="en">English</option>' in page
+    assert '<option value="fr" selected>français</option>' in page
+    client.post(
+        "/gestion/compte/",
+        {"email": "alice@ville.example", "mail_when_assigned": "on", "mail_language": "en"},
+    )
+    assert StaffSettings.objects.get(user=city.agent).mail_language == "en"
+
+    city.agent.refresh_from_db()
+    signal_assign(signal=city.ours, assignee=city.agent, actor=city.supervisor)
+    mails_send()
+    [assigned] = mail.outbox
+    assert assigned.subject == f"{city.ours.reference} is assigned to you"
+    assert "assigned this signal to you" in assigned.body
+
+    # The service's shared address, and the residents, keep their own languages.
+    city.voirie.mail_each_signal = True
+    city.voirie.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_signal(city.category, INSIDE_WEST, email="ana@example.org")
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects[city.voirie.email].startswith("Nouveau signalement")
+    assert subjects["ana@example.org"].startswith("Votre signalement")

@@ -292,3 +292,18 @@ def test_a_photo_sent_with_an_answer_that_comes_back_is_kept(
     question = ReporterQuestion.objects.get()
     assert question.answer == "Au 14." and question.photo is not None
     assert not HeldPhoto.objects.exists()
+
+
+def test_the_answer_is_mailed_in_the_language_the_agent_chose(
+    client, city, ask, django_capture_on_commit_callbacks
+):
+    from workflow.models import StaffSettings
+
+    city.agent.email = "alice@ville.example"
+    city.agent.save()
+    StaffSettings.objects.create(user=city.agent, mail_language="en")
+    ask()
+    answer(client, link_in(mail.outbox[0]), django_capture_on_commit_callbacks, answer="At 14.")
+    told = mail.outbox[1]
+    assert told.to == ["alice@ville.example"]
+    assert told.subject == f"The reporter answered: {city.ours.reference}, Nid de poule"
