@@ -171,6 +171,16 @@ class KeepsItsPhoto(forms.Form):
     it."""
 
     held_photo = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
+    photo_name = "photo"  # the stored file's name stem
+
+    def clean_photo(self) -> CleanPhoto | None:
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        try:
+            return photo_clean(data=photo_read(upload=upload), name=self.photo_name)
+        except InvalidPhoto as error:
+            raise forms.ValidationError(str(error)) from None
 
     def clean(self):
         data = super().clean()
@@ -228,14 +238,7 @@ class FeedbackForm(KeepsItsPhoto):
         widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
 
-    def clean_photo(self) -> CleanPhoto | None:
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        try:
-            return photo_clean(data=photo_read(upload=upload), name="feedback")
-        except InvalidPhoto as error:
-            raise forms.ValidationError(str(error)) from None
+    photo_name = "feedback"
 
 
 class AnswerForm(KeepsItsPhoto):
@@ -258,14 +261,7 @@ class AnswerForm(KeepsItsPhoto):
         widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
 
-    def clean_photo(self) -> CleanPhoto | None:
-        upload = self.cleaned_data.get("photo")
-        if not upload:
-            return None
-        try:
-            return photo_clean(data=photo_read(upload=upload), name="answer")
-        except InvalidPhoto as error:
-            raise forms.ValidationError(str(error)) from None
+    photo_name = "answer"
 
     def clean(self):
         data = super().clean()

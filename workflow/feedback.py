@@ -130,20 +130,26 @@ def feedback_give(
             },
         )
         if photo is not None:
-            replaced = feedback.photo
-            feedback.photo = Photo.objects.create(
-                signal=request.signal,
-                image=photo.content,
-                kind=Photo.Kind.FEEDBACK,
-                is_public=False,
+            feedback.photo = answer_photo_store(
+                signal_id=request.signal.pk, photo=photo, replacing=feedback.photo_id
             )
             feedback.save(update_fields=["photo"])
-            if replaced is not None:
-                photos_delete(Photo.objects.filter(pk=replaced.pk))
         # The service hears of a "no" once, until an agent has answered it.
         if not is_fixed and not was_awaiting:
             contested_queue(feedback=feedback)
     return feedback
+
+
+def answer_photo_store(*, signal_id: int, photo: CleanPhoto, replacing: int | None) -> Photo:
+    """Store the photo a resident sent with an answer ("not fixed", or to a service's
+    question): private, for the services only. The photo it replaces, if any, goes with its
+    file (on commit; call inside `atomic_with_files`)."""
+    stored = Photo.objects.create(
+        signal_id=signal_id, image=photo.content, kind=Photo.Kind.FEEDBACK, is_public=False
+    )
+    if replacing is not None:
+        photos_delete(Photo.objects.filter(pk=replacing))
+    return stored
 
 
 def feedback_acknowledge(signal: Signal) -> None:

@@ -20,12 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from signals.links import absolute_url
-from signals.models import Photo, Signal
+from signals.models import Signal
 from signals.photos import CleanPhoto
-from signals.storage import atomic_with_files, photos_delete
+from signals.storage import atomic_with_files
 from signals.unsubscribe import recipient_for_token, reporter_token
 from workflow import notifications
 from workflow.awaiting import residents_heard
+from workflow.feedback import answer_photo_store
 from workflow.models import ReporterOptOut, ReporterQuestion, StatusChange
 from workflow.services import InvalidAction
 from workflow.states import OPEN
@@ -133,15 +134,9 @@ def question_answer(
         question.answered_at = timezone.now()
         question.awaiting_agent = True
         if photo is not None:
-            replaced = question.photo_id
-            question.photo = Photo.objects.create(
-                signal_id=question.signal_id,
-                image=photo.content,
-                kind=Photo.Kind.FEEDBACK,
-                is_public=False,
+            question.photo = answer_photo_store(
+                signal_id=question.signal_id, photo=photo, replacing=question.photo_id
             )
-            if replaced is not None:
-                photos_delete(Photo.objects.filter(pk=replaced))
         question.save(update_fields=["answer", "answered_at", "awaiting_agent", "photo"])
         notifications.answer_queue(question=question)
     return question

@@ -11,6 +11,14 @@ from workflow.models import Feedback, ReporterQuestion, StatusChange
 from workflow.states import State
 
 
+def photo_link(photo, context: dict) -> str | None:
+    """The link of a resident's private photo (served to the services in charge only)."""
+    if photo is None:
+        return None
+    request = context.get("request")
+    return request.build_absolute_uri(photo.image.url) if request else photo.image.url
+
+
 class HistorySerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
     # Set on the rows of a transfer, or of a merge into another signal; null on the others.
@@ -73,11 +81,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
         return feedback.resolution_id == self.context.get("current_resolution_id")
 
     def get_photo(self, feedback: Feedback) -> str | None:
-        if feedback.photo is None:
-            return None
-        request = self.context.get("request")
-        url = feedback.photo.image.url
-        return request.build_absolute_uri(url) if request else url
+        return photo_link(feedback.photo, self.context)
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -96,11 +100,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         fields = ["id", "question", "asked_by", "asked_at", "answer", "answered_at", "photo"]
 
     def get_photo(self, question: ReporterQuestion) -> str | None:
-        if question.photo is None:
-            return None
-        request = self.context.get("request")
-        url = question.photo.image.url
-        return request.build_absolute_uri(url) if request else url
+        return photo_link(question.photo, self.context)
 
 
 class AssigneeSerializer(serializers.Serializer):
