@@ -9,6 +9,7 @@ from geo.models import Service
 from signals.categories import category_filter_choices
 from signals.models import Category, Signal
 from workflow.assignment import assignable_to, display_name, members_of
+from workflow.questions import QUESTION_MAX_LENGTH
 from workflow.queue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OPEN_VALUES, SORTS, QueueFilters
 from workflow.states import State
 
@@ -258,7 +259,7 @@ class QuestionForm(forms.Form):
             "Mailed to the reporter with a link to answer (and send a photo). Neither the "
             "question nor the answer is published."
         ),
-        max_length=1000,
+        max_length=QUESTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

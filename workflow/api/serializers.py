@@ -8,6 +8,7 @@ from signals.api.serializers import CategoryRefSerializer, ServiceRefSerializer
 from signals.models import Category, Signal
 from workflow.feedback import current_resolution_id
 from workflow.models import Feedback, ReporterQuestion, StatusChange
+from workflow.questions import QUESTION_MAX_LENGTH
 from workflow.states import State
 
 
@@ -245,6 +246,6 @@ class CommentInputSerializer(serializers.Serializer):
 
 class QuestionInputSerializer(serializers.Serializer):
     question = serializers.CharField(
-        max_length=1000,
+        max_length=QUESTION_MAX_LENGTH,
         help_text=_("Mailed to the reporter with a link to answer; never published."),
     )
