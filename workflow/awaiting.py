@@ -26,3 +26,10 @@ def with_unread_answer(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
     acted since (one probe of a tiny partial index per row)."""
     unread = ReporterQuestion.objects.filter(signal=OuterRef("pk"), awaiting_agent=True)
     return queryset.annotate(has_unread_answer=Exists(unread))
+
+
+def unread_answers(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signals of `queryset` whose reporter answered and no agent has acted since: read
+    from the few unread answers (a partial index) to the signals, not the other way."""
+    unread = ReporterQuestion.objects.filter(awaiting_agent=True).values("signal_id")
+    return queryset.filter(pk__in=unread)

@@ -33,6 +33,7 @@ class QueueFilterForm(forms.Form):
     contested = forms.BooleanField(
         label=_("Resolved, but a resident says it is not fixed"), required=False
     )
+    answered = forms.BooleanField(label=_("The reporter answered"), required=False)
     assignee = forms.ChoiceField(
         label=_("Assigned to"),
         required=False,
@@ -114,6 +115,7 @@ class QueueFilterForm(forms.Form):
             older_than_days=data.get("older_than_days"),
             overdue=bool(data.get("overdue")),
             contested=bool(data.get("contested")),
+            answered=bool(data.get("answered")),
             assignee=assignee,
             bbox=data.get("bbox"),
             sort=data.get("sort") if data.get("sort") in SORTS else "oldest",

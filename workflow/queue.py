@@ -33,7 +33,7 @@ from django.utils.dateparse import parse_datetime
 from geo.models import Service
 from signals.models import Signal
 from signals.selectors import categories_under, signals_matching_text
-from workflow.awaiting import with_unread_answer
+from workflow.awaiting import unread_answers, with_unread_answer
 from workflow.feedback import contested
 from workflow.queue_counts import stored_status_counts
 from workflow.selectors import signals_visible_to
@@ -59,6 +59,8 @@ class QueueFilters:
     older_than_days: int | None = None
     overdue: bool = False
     contested: bool = False
+    # The reporter answered a question of the service and no agent has acted since.
+    answered: bool = False
     # "" (anyone), "none" (nobody) or a user's id.
     assignee: str | int = ""
     bbox: tuple[float, float, float, float] | None = None
@@ -140,6 +142,8 @@ def queue_queryset(
         queryset = queryset.filter(location__intersects=Polygon.from_bbox(filters.bbox))
     if filters.contested:
         queryset = contested(queryset)
+    if filters.answered:
+        queryset = unread_answers(queryset)
     if filters.assignee == "none":
         queryset = queryset.filter(assignee__isnull=True)
     elif filters.assignee:
@@ -189,6 +193,7 @@ def queue_status_counts(
         or filters.overdue
         or filters.bbox
         or filters.contested
+        or filters.answered
         or filters.assignee
     ):
         return status_counts(filtered)

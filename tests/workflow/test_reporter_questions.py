@@ -307,3 +307,23 @@ def test_the_answer_is_mailed_in_the_language_the_agent_chose(
     told = mail.outbox[1]
     assert told.to == ["alice@ville.example"]
     assert told.subject == f"The reporter answered: {city.ours.reference}, Nid de poule"
+
+
+def test_the_queue_lists_the_signals_whose_reporter_answered(
+    client, city, ask, django_capture_on_commit_callbacks
+):
+    from tests.factories import INSIDE_WEST, make_signal
+
+    also_asked = make_signal(city.category, INSIDE_WEST, email="bea@example.org")
+    ask()
+    ask(signal=also_asked)
+    [to_ours] = [m for m in mail.outbox if m.to == ["reporter@example.org"]]
+    answer(client, link_in(to_ours), django_capture_on_commit_callbacks, answer="Au 14.")
+    client.force_login(city.agent)
+    page = client.get("/gestion/", {"answered": "on"}).content.decode()
+    assert 'name="answered"' in page and "Le déclarant a répondu" in page
+    listed = re.findall(r'name="selected" value="(DMR-[\d-]+):', page)
+    assert listed == [city.ours.reference]  # not the one still waiting for its answer
+    api = city.api(city.agent).get("/api/v1/staff/signals/", {"answered": "true"}).json()
+    assert [row["reference"] for row in api["results"]] == [city.ours.reference]
+    assert api["counts"]["new"] == 1

@@ -158,6 +158,14 @@ QUEUE_PARAMETERS = [
         ),
     ),
     OpenApiParameter(
+        "answered",
+        OpenApiTypes.BOOL,
+        description=_lazy(
+            "Only signals whose reporter answered a question of the service, and on which no "
+            "agent has acted since."
+        ),
+    ),
+    OpenApiParameter(
         "assignee",
         OpenApiTypes.STR,
         description=_lazy(
