@@ -135,9 +135,9 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     ).strip()
 # Behind a pooler in transaction mode (PgBouncer), a cursor cannot outlive its transaction,
 # and Django's `.iterator()` outside one (the admin's and forms' choice lists) would fail:
-# DATABASE_SERVER_SIDE_CURSORS=false reads them in one go. The GeoJSON and CSV open-data
-# exports are unaffected (each COPY runs inside its own transaction, opendata.exports); the
-# Paris-format CSV and the staff queue's CSV then hold all their rows in memory at once.
+# DATABASE_SERVER_SIDE_CURSORS=false reads them in one go. The exports are unaffected: the
+# open-data ones are COPYs inside their own transaction, the Paris-format and the staff
+# queue's CSVs read by keyset (opendata.exports).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = not env_bool(
     "DATABASE_SERVER_SIDE_CURSORS", True
 )

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opendata.exports import CHUNK_SIZE, csv_stream
+from opendata.exports import csv_stream, keyset_read
 from opendata.params import BadParameter, parse_instant
 from opendata.selectors import StX, StY
 
@@ -103,6 +103,7 @@ def export_stream(queryset: QuerySet) -> Iterator[str]:
             lon=StX("location"),
             lat=StY("location"),
         )
+        .order_by("created_at", "id")
         .values_list(
             "reference",
             "type_name",
@@ -112,10 +113,17 @@ def export_stream(queryset: QuerySet) -> Iterator[str]:
             "created_at",
             "lon",
             "lat",
+            "id",
         )
-        .iterator(chunk_size=CHUNK_SIZE)
     )
-    return csv_stream(HEADER, (_export_row(row) for row in rows), delimiter=DELIMITER)
+    read = keyset_read(rows, after=_after)
+    return csv_stream(HEADER, (_export_row(row[:-1]) for row in read), delimiter=DELIMITER)
+
+
+def _after(rows: QuerySet, last: tuple) -> QuerySet:
+    created_at, pk = last[5], last[-1]
+    # The first bound alone, so that the index scan starts there (workflow.queue.queue_after).
+    return rows.filter(Q(created_at__gte=created_at), Q(created_at__gt=created_at) | Q(id__gt=pk))
 
 
 # --- Import -----------------------------------------------------------------
