@@ -12,9 +12,11 @@ either say the planner's estimate as one or leave the count out.
 """
 
 import json
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 # Below this many matches a count is exact; above, the planner's estimate or none.
 EXACT_COUNT_LIMIT = 10_000
@@ -26,6 +28,39 @@ def skip_to(queryset: QuerySet, offset: int, count: int) -> QuerySet:
     if not offset:
         return queryset
     return queryset.filter(pk__in=queryset.values("pk")[offset : offset + count])
+
+
+def beyond(fields: tuple[str, ...], key: tuple, *, before: bool = False) -> Q:
+    """Rows strictly after (or `before`) `key` in the order of `fields` (all ascending, or
+    all descending for `before`), written so that PostgreSQL reads them as one range of the
+    index on those fields: a keyset page, whatever its depth."""
+    op = "lt" if before else "gt"
+    first = fields[0]
+    condition = Q(**{f"{first}__{op}": key[0]})
+    if len(fields) > 1:
+        condition |= Q(**{first: key[0]}) & beyond(fields[1:], key[1:], before=before)
+        # The bound on the leading column alone is what the index scan starts from: without
+        # it, PostgreSQL read the index from its start and filtered (120 ms to reach the
+        # middle of a million signals, against 0.6 ms).
+        condition &= Q(**{f"{first}__{op}e": key[0]})
+    return condition
+
+
+def keyset_read(
+    rows: QuerySet, *, after: Callable[[QuerySet, Any], QuerySet], size: int = 2000
+) -> Iterator:
+    """Every row of `rows` (ordered by a unique key), `size` per query, each query starting
+    after the last row read (`after(rows, last_row)`, on the index of that order).
+
+    Constant memory without a server-side cursor: behind a pooler in transaction mode
+    (DATABASE_SERVER_SIDE_CURSORS=false) Django's `.iterator()` reads everything at once."""
+    last = None
+    while True:
+        batch = list((rows if last is None else after(rows, last))[:size])
+        yield from batch
+        if len(batch) < size:
+            return
+        last = batch[-1]
 
 
 def _keys_sql(queryset: QuerySet) -> tuple[str, tuple]:

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from opendata.exports import csv_stream, keyset_read
+from config.paging import beyond, keyset_read
+from opendata.exports import CHUNK_SIZE, csv_stream
 from opendata.params import BadParameter, parse_instant
 from opendata.selectors import StX, StY
 
@@ -116,14 +117,12 @@ def export_stream(queryset: QuerySet) -> Iterator[str]:
             "id",
         )
     )
-    read = keyset_read(rows, after=_after)
+    read = keyset_read(rows, after=_after, size=CHUNK_SIZE)
     return csv_stream(HEADER, (_export_row(row[:-1]) for row in read), delimiter=DELIMITER)
 
 
 def _after(rows: QuerySet, last: tuple) -> QuerySet:
-    created_at, pk = last[5], last[-1]
-    # The first bound alone, so that the index scan starts there (workflow.queue.queue_after).
-    return rows.filter(Q(created_at__gte=created_at), Q(created_at__gt=created_at) | Q(id__gt=pk))
+    return rows.filter(beyond(("created_at", "id"), (last[5], last[-1])))
 
 
 # --- Import -----------------------------------------------------------------

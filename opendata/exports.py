@@ -13,9 +13,8 @@ and the connection is idle again for the next request (a test checks it).
 """
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -100,24 +99,6 @@ def signals_csv_stream(queryset: QuerySet) -> Iterator[bytes]:
 
 
 # --- Python-formatted CSV (the Dans ma rue layout) ------------------------------
-
-
-def keyset_read(
-    rows: QuerySet, *, after: Callable[[QuerySet, Any], QuerySet], size: int | None = None
-) -> Iterator:
-    """Every row of `rows` (ordered by a unique key), `size` per query, each query starting
-    after the last row read (`after(rows, last_row)`, on the index of that order).
-
-    Constant memory without a server-side cursor: behind a pooler in transaction mode
-    (DATABASE_SERVER_SIDE_CURSORS=false) Django's `.iterator()` reads everything at once."""
-    size = size or CHUNK_SIZE
-    last = None
-    while True:
-        batch = list((rows if last is None else after(rows, last))[:size])
-        yield from batch
-        if len(batch) < size:
-            return
-        last = batch[-1]
 
 
 def batched(pieces: Iterable[str], size: int = SEND_CHUNK) -> Iterator[str]:

@@ -30,6 +30,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from config.paging import beyond
 from geo.models import Service
 from signals.models import Signal
 from signals.selectors import categories_under, signals_matching_text
@@ -238,20 +239,16 @@ def queue_ordered(queryset: QuerySet[Signal], sort: str) -> QuerySet[Signal]:
 
 
 def queue_after(queryset: QuerySet[Signal], sort: str, key: list) -> QuerySet[Signal]:
-    """The rows of `queryset` (in `queue_ordered`) after the one whose key is `key`.
-
-    The bound on the first column comes first and alone (`>=`): the index scan starts there.
-    Written only as "after, or equal and a greater id", PostgreSQL read the index from its
-    start and filtered: 500,000 entries and 120 ms to reach the middle of a million signals,
-    against 0.6 ms."""
+    """The rows of `queryset` (in `queue_ordered`) after the one whose key is `key`, as one
+    range of the index that order reads (`config.paging.beyond`)."""
     first, pk = key
     if sort == "newest":
-        return queryset.filter(Q(created_at__lte=first), Q(created_at__lt=first) | Q(id__lt=pk))
-    if sort == "followed":
+        return queryset.filter(beyond(("created_at", "id"), (first, pk), before=True))
+    if sort == "followed":  # down the count, up the id: two directions, written here
         return queryset.filter(
             Q(followers_count__lte=first), Q(followers_count__lt=first) | Q(id__gt=pk)
         )
-    return queryset.filter(Q(created_at__gte=first), Q(created_at__gt=first) | Q(id__gt=pk))
+    return queryset.filter(beyond(("created_at", "id"), (first, pk)))
 
 
 def _key(signal: Signal, sort: str) -> list:

@@ -21,7 +21,8 @@ from django.utils.timezone import get_current_timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from opendata.exports import batched, keyset_read
+from config.paging import keyset_read
+from opendata.exports import batched
 from opendata.selectors import StX, StY
 from signals.links import absolute_url
 from signals.models import NAME_LANGUAGES, Signal

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from config.paging import skip_to
+from config.paging import beyond, skip_to
 from opendata.params import BadParameter
 
 AFTER, BEFORE = "a", "b"
@@ -57,19 +57,6 @@ def decode_cursor(raw: str, queryset: QuerySet, fields: tuple[str, ...]) -> Curs
     return Cursor(direction, key)
 
 
-def _beyond(fields: tuple[str, ...], key: tuple, direction: str) -> Q:
-    """Rows strictly after (or before) `key` in the order of `fields`, written so that
-    PostgreSQL reads them as one range of the index on those fields."""
-    op = "gt" if direction == AFTER else "lt"
-    first = fields[0]
-    condition = Q(**{f"{first}__{op}": key[0]})
-    if len(fields) > 1:
-        condition |= Q(**{first: key[0]}) & _beyond(fields[1:], key[1:], direction)
-        # The bound on the leading column alone is what the index scan starts from.
-        condition &= Q(**{f"{first}__{op}e": key[0]})
-    return condition
-
-
 def page_rows(
     queryset: QuerySet,
     fields: tuple[str, ...],
@@ -82,7 +69,7 @@ def page_rows(
     """Up to `limit` rows of `rows_of(queryset)` (a values_list that ends with `fields`, the
     order of `queryset`) from the cursor or offset, in order, and whether more lie beyond."""
     if cursor is not None:
-        queryset = queryset.filter(_beyond(fields, cursor.key, cursor.direction))
+        queryset = queryset.filter(beyond(fields, cursor.key, before=cursor.direction == BEFORE))
         if cursor.direction == BEFORE:
             queryset = queryset.reverse()
     # The features' joins and JSON are built for the page's rows only.

@@ -26,7 +26,7 @@ def test_the_paris_file_read_a_few_rows_a_query_has_every_row_once_in_order(
 ):
     from signals.models import Signal
 
-    monkeypatch.setattr("opendata.exports.CHUNK_SIZE", 2)
+    monkeypatch.setattr("opendata.dansmarue.CHUNK_SIZE", 2)
     first = Signal.objects.order_by("created_at", "id").first()
     # Three signals reported at the same instant, read two at a time: the second query has
     # to go on by id within that instant.
