@@ -36,7 +36,8 @@ from signals.models import Category
 from signals.selectors import signals_public
 from workflow import queue_counts
 from workflow.models import Membership
-from workflow.states import OPEN
+from workflow.queue import encode_cursor as queue_cursor
+from workflow.states import OPEN, State
 
 
 @dataclass
@@ -620,8 +621,42 @@ def bench_queue(profile: Profile, port: int) -> list[Row]:
                 f"{execution.text()}",
             )
         )
+    rows.append(_bench_queue_deep_page(profile, port, cookie, service, total))
     rows.append(_bench_signal_page(profile, port, client, cookie, reference))
     return rows
+
+
+def _bench_queue_deep_page(profile: Profile, port: int, cookie: str, service, total: int) -> Row:
+    """The queue page an agent (or the staff API's client) reaches by its "next" links,
+    halfway through every signal of the service: a keyset page (config.paging.beyond)."""
+    every = "&".join(f"status={state.value}" for state in State) + "&sort=oldest"
+    depth = total // 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT created_at, id FROM signals_signal WHERE service_id = %s"
+            " ORDER BY created_at, id OFFSET %s LIMIT 1",
+            [service.pk, max(depth - 1, 0)],
+        )
+        created_at, pk = cursor.fetchone()
+    deep = f"/gestion/?{every}&cursor={queue_cursor([created_at.isoformat(), pk])}"
+
+    def http(url):
+        def get():
+            status, body = measure.get(port, url, headers={"Cookie": cookie})
+            assert status == 200, (status, body[:300])
+
+        return get
+
+    return Row(
+        "queue_deep_page",
+        f"Triage queue page {depth:,} signals deep, by its next link (every status of a "
+        f"service of {total:,}, oldest first; HTTP)",
+        timed(http(deep), profile.http),
+        timed(http(f"/gestion/?{every}"), profile.http),
+        "its first page (HTTP)",
+        "for the record",
+        ok=None,
+    )
 
 
 def _bench_signal_page(profile: Profile, port: int, client, cookie: str, reference: str) -> Row:

@@ -57,6 +57,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_its_table(tmp_path):
         "open311_list",
         "public_list_deep",
         "queue_oldest",
+        "queue_deep_page",
         "signal_page",
     } <= measured
     assert "## Machine" in text and "| Routing one point (covers) |" in text
