@@ -166,6 +166,7 @@ def test_only_the_reporters_link_opens_the_question(client, city, ask):
         response = client.get(path)
         assert response.status_code == 404, path
         assert QUESTION not in response.content.decode()
+        assert "Il ne désigne aucune question qui vous a été posée" in response.content.decode()
 
 
 def test_a_reporter_who_cannot_be_reached_is_not_asked(client, city, ask):
